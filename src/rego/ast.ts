@@ -116,6 +116,10 @@ export interface TemplateString {
   type: 'template';
   parts: (string | Term)[];
   loc: Loc;
+  /** `{x with input as y}`: an embedded expression may carry `with` modifiers (as in OPA,
+   *  where each one is a literal); keyed by the index in `parts` of the term they apply to.
+   *  Absent when no part has any. */
+  partWith?: Record<number, With[]>;
 }
 
 export interface With {

@@ -1,0 +1,403 @@
+// The planner: turns the rule tree into IR functions. One function per rule node (complete,
+// multi-value, object or function rules, with their `else` chains and defaults), one per
+// package-like node whose virtual document is read as a whole (base data merged with the
+// values of the rules below it), and one per entrypoint. Functions are planned on first
+// reference; a reference back to a function still being planned is recursion, which Rego
+// forbids (OPA: rego_recursion_error).
+
+import type { CallTerm, Module, Term } from '../ast.ts';
+import { Op, type Local, type Operand } from '../ir.ts';
+import { RegoError } from '../errors.ts';
+import { builtinArity } from './builtin-table.ts';
+import { FuncBuilder, PolicyBuilder } from './builder.ts';
+import { RuleTree, hasDoc, type ModuleCtx, type RuleEntry, type RuleNode } from './tree.ts';
+import {
+  type Env,
+  childEnv,
+  planArgs,
+  planBody,
+  planPath,
+  planTerm,
+  resolveName,
+  unifyOperand,
+  outerNames,
+} from './body.ts';
+import { allVarsOfTerm, stripLoc } from './vars.ts';
+
+const NO_MODULE: ModuleCtx = {
+  module: { file: '', package: [], packageLoc: { file: '', line: 0, col: 0 }, imports: [], rules: [] },
+  pkg: [],
+  imports: new Map(),
+};
+
+export class Planner {
+  readonly pb = new PolicyBuilder();
+  readonly tree: RuleTree;
+  private readonly funcs = new Map<string, number>();
+  private readonly inProgress: string[] = [];
+
+  constructor(modules: Module[]) {
+    this.tree = new RuleTree(modules);
+  }
+
+  addEntrypoint(name: string): void {
+    const path = name.split('/').filter((s) => s.length > 0);
+    if (path.length > 0 && !this.tree.find(path) && !this.ruleAbove(path)) {
+      throw new RegoError(
+        'REGO_COMPILE_ERROR',
+        `undefined entrypoint ${name}: no rule or package data.${path.join('.')}`,
+        { file: '<entrypoint>', line: 0, col: 0 },
+      );
+    }
+    const index = this.pb.reserveFunc(`entrypoint ${name}`, 2, false);
+    const fb = new FuncBuilder(2);
+    const env = this.newEnv(fb, NO_MODULE, [], new Map());
+    const result = fb.local();
+    const v = this.planRef(env, ['data', ...path], []);
+    fb.emit({ op: Op.Assign, source: v, target: result });
+    fb.finish(this.pb, index, result);
+    this.pb.entrypoints.push({ name, func: index });
+  }
+
+  private isInProgress(env: Env, node: RuleNode): boolean {
+    const v = this.variantKey(env);
+    const p = node.path.join('.');
+    return this.inProgress.some((k) => {
+      const [, path, variant] = [k.slice(0, k.indexOf(':')), k.split(':')[1], k.split(':').slice(2).join(':')];
+      return variant === v && (path === p || path.startsWith(p + '.'));
+    });
+  }
+
+  /** True if some prefix of `path` is a rule node (the entrypoint reads into its value). */
+  private ruleAbove(path: string[]): boolean {
+    for (let i = 1; i < path.length; i++) {
+      const n = this.tree.find(path.slice(0, i));
+      if (!n) return false;
+      if (n.rules.length > 0) return true;
+    }
+    return false;
+  }
+
+  private newEnv(fb: FuncBuilder, module: ModuleCtx, overrides: string[], mocks: Map<string, Term>): Env {
+    return {
+      planner: this,
+      fb,
+      module,
+      scope: new Map(),
+      declared: new Set(),
+      input: 0,
+      data: 1,
+      overrides,
+      mocks,
+    };
+  }
+
+  private overridden(env: Env, path: string[]): boolean {
+    const p = path.join('.');
+    return env.overrides.some((o) => p === o || p.startsWith(o + '.'));
+  }
+
+  /** Reads an absolute ref (["input", …] or ["data", …]) followed by more path terms. */
+  planRef(env: Env, abs: string[], rest: Term[]): Operand {
+    const fb = env.fb;
+    const pb = this.pb;
+    if (abs[0] === 'input') {
+      let cur: Operand = env.input;
+      for (const k of abs.slice(1)) cur = this.dot(env, cur, pb.constValue(k));
+      return planPath(env, cur, rest);
+    }
+    const stat = abs.slice(1);
+    let i = 0;
+    while (i < rest.length && rest[i].type === 'string') {
+      stat.push((rest[i] as Term & { type: 'string' }).value);
+      i++;
+    }
+    const dyn = rest.slice(i);
+    let node: RuleNode | undefined = this.tree.root;
+    for (let d = 0; d <= stat.length; d++) {
+      if (d > 0) node = node?.children.get(stat[d - 1]);
+      if (!node || this.overridden(env, stat.slice(0, d))) break;
+      if (node.rules.length > 0) {
+        let cur: Operand = this.callNode(env, node);
+        for (const k of stat.slice(d)) cur = this.dot(env, cur, pb.constValue(k));
+        return planPath(env, cur, dyn);
+      }
+      if (d === stat.length && hasDoc(node)) {
+        return planPath(env, this.materialize(env, node), dyn);
+      }
+    }
+    let cur: Operand = env.data;
+    for (const k of stat) cur = this.dot(env, cur, pb.constValue(k));
+    void fb;
+    return planPath(env, cur, dyn);
+  }
+
+  private dot(env: Env, src: Operand, key: Operand): Local {
+    const t = env.fb.local();
+    env.fb.emit({ op: Op.Dot, source: src, key, target: t });
+    return t;
+  }
+
+  private variantKey(env: Env): string {
+    if (env.overrides.length === 0 && env.mocks.size === 0) return '';
+    const mocks = [...env.mocks].map(([k, v]) => [k, stripLoc(v)]);
+    return JSON.stringify([env.overrides.slice().sort(), mocks]);
+  }
+
+  private callNode(env: Env, node: RuleNode): Local {
+    const f = this.funcFor(env, node, 'rule');
+    const t = env.fb.local();
+    env.fb.emit({ op: Op.Call, func: f, args: [env.input, env.data], target: t });
+    return t;
+  }
+
+  private materialize(env: Env, node: RuleNode): Local {
+    const f = this.funcFor(env, node, 'doc');
+    const t = env.fb.local();
+    env.fb.emit({ op: Op.Call, func: f, args: [env.input, env.data], target: t });
+    return t;
+  }
+
+  /** The function of a node (planning it on first use) in the caller's with-variant. */
+  funcFor(env: Env, node: RuleNode, what: 'rule' | 'doc'): number {
+    const key = `${what}:${node.path.join('.')}:${this.variantKey(env)}`;
+    const known = this.funcs.get(key);
+    if (known !== undefined) {
+      if (this.inProgress.includes(key)) {
+        const cycle = this.inProgress.slice(this.inProgress.indexOf(key)).map((k) => k.split(':')[1]);
+        const loc = node.rules[0]?.rule.loc ?? { file: '', line: 0, col: 0 };
+        throw new RegoError(
+          'REGO_RECURSION',
+          `rule data.${node.path.join('.')} is recursive: ${[...cycle, node.path.join('.')].map((p) => 'data.' + p).join(' -> ')}`,
+          loc,
+        );
+      }
+      return known;
+    }
+    const params = what === 'rule' && node.kind === 'function' ? 2 + funcArity(node) : 2;
+    const index = this.pb.reserveFunc(`data.${node.path.join('.')}`, params, params === 2);
+    this.funcs.set(key, index);
+    this.inProgress.push(key);
+    try {
+      const fb = new FuncBuilder(params);
+      const base = this.newEnv(fb, NO_MODULE, env.overrides, env.mocks);
+      const result = fb.local();
+      if (what === 'doc') this.planDoc(base, node, result);
+      else this.planRules(base, node, result);
+      fb.finish(this.pb, index, result);
+    } finally {
+      this.inProgress.pop();
+    }
+    return index;
+  }
+
+  /** A virtual document: the rule values below `node`, merged over base data. */
+  private planDoc(env: Env, node: RuleNode, result: Local): void {
+    const fb = env.fb;
+    const obj = fb.local();
+    fb.emit({ op: Op.MakeObject, target: obj });
+    this.insertChildren(env, node, obj, false);
+    fb.emit({ op: Op.Assign, source: obj, target: result });
+    const b = fb.subBlock();
+    fb.within(b, () => {
+      let cur: Operand = env.data;
+      for (const k of node.path) cur = this.dot(env, cur, this.pb.constValue(k));
+      fb.emit({ op: Op.IsObject, source: cur });
+      fb.emit({ op: Op.ObjectMerge, a: obj, b: cur, target: result });
+    });
+  }
+
+  /** Inserts the value of each child with rules below it. A child holding only functions,
+   *  or rules that are all undefined, still appears as an empty object, as in OPA. */
+  private insertChildren(env: Env, node: RuleNode, obj: Local, once: boolean): void {
+    const fb = env.fb;
+    for (const [name, child] of node.children) {
+      if (!hasDoc(child) || child.kind === 'function' || this.overridden(env, child.path)) continue;
+      // A document read dynamically (`data[x]`) from inside one of its own rules: that rule
+      // cannot be part of the answer without recursion; OPA evaluates the other children.
+      if (this.isInProgress(env, child)) continue;
+      const b = fb.subBlock();
+      fb.within(b, () => {
+        const v = child.rules.length > 0 ? this.callNode(env, child) : this.materialize(env, child);
+        fb.emit({
+          op: once ? Op.ObjectInsertOnce : Op.ObjectInsert,
+          object: obj,
+          key: this.pb.constValue(name),
+          value: v,
+        });
+      });
+    }
+  }
+
+  private planRules(env: Env, node: RuleNode, result: Local): void {
+    const fb = env.fb;
+    const pb = this.pb;
+    if (node.kind === 'multi') fb.emit({ op: Op.MakeSet, target: result });
+    if (node.kind === 'object') fb.emit({ op: Op.MakeObject, target: result });
+    const args: Local[] = [];
+    if (node.kind === 'function') for (let i = 0; i < funcArity(node); i++) args.push(2 + i);
+    let deflt: RuleEntry | undefined;
+    for (const entry of node.rules) {
+      if (entry.rule.default) {
+        deflt = entry;
+        continue;
+      }
+      const b = fb.subBlock();
+      fb.within(b, () => this.planRule(env, node, entry, result, args));
+    }
+    if (node.kind === 'object') this.insertChildren(env, node, result, true);
+    if (deflt) {
+      const value = deflt.rule.value;
+      const b = fb.subBlock();
+      fb.within(b, () => {
+        fb.emit({ op: Op.IsUndefined, source: result });
+        const renv = { ...env, module: deflt!.module, scope: new Map(), declared: new Set<string>() };
+        const v = value ? planTerm(renv, value) : pb.constValue(true);
+        fb.emit({ op: Op.Assign, source: v, target: result });
+      });
+    }
+  }
+
+  private planRule(env: Env, node: RuleNode, entry: RuleEntry, result: Local, args: Local[]): void {
+    const fb = env.fb;
+    const pb = this.pb;
+    const rule = entry.rule;
+    const renv: Env = { ...env, module: entry.module, scope: new Map(), declared: new Set() };
+    // Function parameters: each is a pattern unified with the argument.
+    if (rule.args) {
+      const vs = new Set<string>();
+      for (const a of rule.args) allVarsOfTerm(a, (n) => n === 'input' || n === 'data', vs);
+      for (const v of vs) renv.declared.add(v);
+      rule.args.forEach((a, i) => unifyOperand(renv, a, args[i]));
+    }
+    const headTerms: Term[] = [...entry.dynamic];
+    if (rule.key) headTerms.push(rule.key);
+    if (rule.value) headTerms.push(rule.value);
+    const outer = outerNames(renv);
+    for (const t of headTerms) allVarsOfTerm(t, (n) => resolveName(renv, n) !== undefined, outer);
+
+    const action = (e: Env, value: Term | undefined, target: Local) => {
+      switch (node.kind) {
+        case 'multi':
+          fb.emit({ op: Op.SetAdd, set: target, value: planTerm(e, rule.key!) });
+          return;
+        case 'object': {
+          const keys = entry.dynamic.map((k) => planTerm(e, k));
+          const v = value ? planTerm(e, value) : pb.constValue(true);
+          if (keys.length === 1) {
+            fb.emit({ op: Op.ObjectInsertOnce, object: target, key: keys[0], value: v });
+          } else {
+            fb.emit({ op: Op.ObjectInsertPath, object: target, path: keys, value: v, once: true });
+          }
+          return;
+        }
+        default: {
+          const v = value ? planTerm(e, value) : pb.constValue(true);
+          fb.emit({ op: Op.AssignOnce, source: v, target });
+        }
+      }
+    };
+
+    if (!rule.else || rule.else.length === 0) {
+      planBody(renv, rule.body, outer, () => action(renv, rule.value, result));
+      return;
+    }
+    // else chain: the first clause with a solution gives the value.
+    const t = fb.local();
+    const clauses = [{ value: rule.value, body: rule.body }, ...rule.else];
+    clauses.forEach((c, i) => {
+      const b = fb.subBlock();
+      fb.within(b, () => {
+        if (i > 0) fb.emit({ op: Op.IsUndefined, source: t });
+        const cenv = childEnv(renv);
+        planBody(cenv, c.body, outer, () => action(cenv, c.value, t));
+      });
+    });
+    const b = fb.subBlock();
+    fb.within(b, () => {
+      fb.emit({ op: Op.IsDefined, source: t });
+      fb.emit({ op: Op.AssignOnce, source: t, target: result });
+    });
+  }
+
+  /** True if a name (as written) denotes a builtin or a user-defined function. */
+  namesFunction(env: Env, name: string[]): boolean {
+    const g = resolveName(env, name[0]);
+    if (g && g[0] === 'data') return this.tree.find([...g.slice(1), ...name.slice(1)])?.kind === 'function';
+    return !g && builtinArity(name.join('.')) !== undefined;
+  }
+
+  /** Arity of the function a call names, if it names one (mocks aside). */
+  arityOf(env: Env, t: CallTerm): number | undefined {
+    const g = resolveName(env, t.fn[0]);
+    if (g && g[0] === 'data') {
+      const node = this.tree.find([...g.slice(1), ...t.fn.slice(1)]);
+      return node?.kind === 'function' ? funcArity(node) : undefined;
+    }
+    return builtinArity(t.fn.join('.'));
+  }
+
+  /** A call of a builtin or of a user function (`f(x)`, `data.lib.f(x)`, `lib.f(x)`). */
+  planCall(env: Env, t: CallTerm): Operand {
+    const fb = env.fb;
+    const pb = this.pb;
+    let name = t.fn.join('.');
+    let node: RuleNode | undefined;
+    const g = resolveName(env, t.fn[0]);
+    if (g && g[0] === 'data') {
+      const full = [...g.slice(1), ...t.fn.slice(1)];
+      node = this.tree.find(full);
+      name = 'data.' + full.join('.');
+      if (!node || node.kind !== 'function') {
+        throw new RegoError('REGO_TYPE_ERROR', `undefined function ${name}`, t.loc);
+      }
+    }
+    const mock = env.mocks.get(name);
+    if (mock) {
+      if (mock.type === 'var' || mock.type === 'ref') {
+        const target = mockTarget(mock);
+        if (target && this.namesFunction(env, target)) {
+          const inner = { ...env, mocks: new Map([...env.mocks].filter(([k]) => k !== name)) };
+          return this.planCall(inner, { ...t, fn: target });
+        }
+      }
+      for (const a of t.args) planTerm(env, a);
+      return planTerm(env, mock);
+    }
+    const arity = node ? funcArity(node) : builtinArity(name);
+    if (arity === undefined) throw new RegoError('REGO_TYPE_ERROR', `undefined function ${name}`, t.loc);
+    if (t.args.length !== arity && t.args.length !== arity + 1) {
+      throw new RegoError(
+        'REGO_TYPE_ERROR',
+        `${name}: arity mismatch: ${t.args.length} arguments given, ${arity} expected`,
+        t.loc,
+      );
+    }
+    const args = planArgs(env, t.args.slice(0, arity));
+    const target = fb.local();
+    if (node) {
+      const f = this.funcFor(env, node, 'rule');
+      fb.emit({ op: Op.Call, func: f, args: [env.input, env.data, ...args], target });
+    } else {
+      fb.emit({ op: Op.CallBuiltin, builtin: pb.builtin(name, arity), args, target });
+    }
+    if (t.args.length === arity + 1) {
+      unifyOperand(env, t.args[arity], target);
+      return pb.constValue(true);
+    }
+    return target;
+  }
+}
+
+function mockTarget(t: Term): string[] | undefined {
+  if (t.type === 'var') return [t.name];
+  if (t.type === 'ref' && t.head.type === 'var' && t.path.every((p) => p.type === 'string')) {
+    return [t.head.name, ...t.path.map((p) => (p as Term & { type: 'string' }).value)];
+  }
+  return undefined;
+}
+
+function funcArity(node: RuleNode): number {
+  return node.rules.find((e) => e.rule.args)?.rule.args?.length ?? 0;
+}
+

@@ -74,7 +74,7 @@ export enum Op {
   CallBuiltin = 26, // builtin(u32) nargs(u32) args(operand…) target(local)
   With = 27, // local(local) npath(u32) path(const index of each key…) value(operand) block
   IsTruthy = 28, // source(operand): undefined if source is undefined or `false` (an expression that is a bare term)
-  ObjectInsertPath = 29, // object(local) npath(u32) path(operand…) value(operand) once(u32): nested insert, creating objects on the way (ref-head rules); once=1 → conflict aborts "object insert conflict"
+  ObjectInsertPath = 29, // object(local) npath(u32) path(operand…) value(operand) mode(u32): nested insert, creating objects on the way (ref-head rules); mode 0 overwrites, 1 = once (a different existing value aborts "object insert conflict"), 2 = the leaf is a set and value is added to it (multi-value rules with a ref head)
   MakeNumberRef = 30, // reserved
   Nop = 31,
 }
@@ -106,6 +106,8 @@ export type Stmt =
       path: Operand[];
       value: Operand;
       once: boolean;
+      /** The leaf is a set the value is added to (`p[x] contains y`). */
+      setLeaf?: boolean;
     }
   | { op: Op.Nop };
 
@@ -278,7 +280,7 @@ function writeStmt(w: Writer, s: Stmt): void {
       w.u32(s.path.length);
       for (const p of s.path) w.u32(p);
       w.u32(s.value);
-      w.u32(s.once ? 1 : 0);
+      w.u32(s.setLeaf ? 2 : s.once ? 1 : 0);
       return;
     case Op.Nop:
       return;

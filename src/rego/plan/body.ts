@@ -55,7 +55,8 @@ export function isGlobalIn(env: Env): (name: string) => boolean {
 
 /** Plans a body; `then` runs at the point where all expressions have held. */
 export function planBody(env: Env, body: Body, outer: Set<string>, then: () => void): void {
-  for (const e of body) declare(env, e);
+  const assigned = new Set<string>();
+  for (const e of body) declare(env, e, assigned);
   const bound = new Set<string>(env.scope.keys());
   const isGlobal = isGlobalIn(env);
   const allOuter = new Set([...outer, ...bodyLevelVars(body, isGlobal)]);
@@ -65,15 +66,19 @@ export function planBody(env: Env, body: Body, outer: Set<string>, then: () => v
   then();
 }
 
-function declare(env: Env, e: Expr): void {
+function declare(env: Env, e: Expr, assigned: Set<string>): void {
   if (e.kind === 'some') for (const v of e.vars) env.declared.add(v.name);
   if (e.kind === 'assign') {
     const vs = new Set<string>();
     allVarsOfTerm(e.left, () => false, vs);
     for (const v of vs) {
-      if (env.scope.has(v)) {
+      if (v.startsWith('$_')) continue;
+      if (assigned.has(v)) {
         throw new RegoError('REGO_COMPILE_ERROR', `var ${v} assigned above`, e.loc);
       }
+      assigned.add(v);
+      // `:=` in a closure declares a new variable, shadowing the enclosing one.
+      env.scope.delete(v);
       env.declared.add(v);
     }
   }
@@ -197,12 +202,12 @@ function planWith(env: Env, e: Expr): void {
   for (const w of e.with) {
     const target = withTargetPath(env, w.target);
     if (target[0] !== 'input' && target[0] !== 'data') {
-      mocks.set(target.join('.'), w.value);
+      mocks.set(target.join('.'), mockValue(env, target.join('.'), w.value, mods));
       continue;
     }
     const fnNode = target[0] === 'data' ? env.planner.tree.find(target.slice(1)) : undefined;
     if (fnNode?.kind === 'function' || (target[0] !== 'input' && builtinArity(target.join('.')) !== undefined)) {
-      mocks.set(target.join('.'), w.value);
+      mocks.set(target.join('.'), mockValue(env, target.join('.'), w.value, mods));
       continue;
     }
     const value = planTerm(env, w.value);
@@ -228,6 +233,44 @@ function planWith(env: Env, e: Expr): void {
   for (const [local, s] of saved) {
     fb.enter((block) => ({ op: Op.With, local, path: [], value: s, block }));
   }
+}
+
+/** Reserved key under `data` through which mock values reach the rules they affect. */
+export const MOCK_KEY = '$mock';
+
+/**
+ * The replacement term for a mocked function. A function name stays as it is (the call is
+ * redirected). Any other value may mention local variables of this body, which the affected
+ * rules, planned as functions of their own, cannot see: the value is therefore planned here
+ * and passed down in `data` under a reserved key, and the mock reads it from there.
+ */
+function mockValue(
+  env: Env,
+  name: string,
+  value: Term,
+  mods: { local: Local; path: string[]; value: Operand }[],
+): Term {
+  if (value.type === 'var' || value.type === 'ref') {
+    const t = value.type === 'var' ? [value.name] : mockName(value);
+    if (t && env.planner.namesFunction(env, t)) return value;
+  }
+  const op = planTerm(env, value);
+  mods.push({ local: env.data, path: [MOCK_KEY, name], value: op });
+  const loc = value.loc;
+  return {
+    type: 'ref',
+    head: { type: 'var', name: 'data', loc },
+    path: [
+      { type: 'string', value: MOCK_KEY, loc },
+      { type: 'string', value: name, loc },
+    ],
+    loc,
+  };
+}
+
+function mockName(t: RefTerm): string[] | undefined {
+  if (t.head.type !== 'var' || !t.path.every((p) => p.type === 'string')) return undefined;
+  return [t.head.name, ...t.path.map((p) => (p as Term & { type: 'string' }).value)];
 }
 
 function withTargetPath(env: Env, t: RefTerm | VarTerm): string[] {
@@ -309,6 +352,12 @@ function planPairs(env: Env, pairs: (readonly [Term, Term])[]): void {
 
 function bind(env: Env, v: VarTerm, op: Operand): void {
   if (v.name.startsWith('$_')) return; // wildcard: nothing to bind
+  if (op === env.input || op === env.data) {
+    // `with` swaps these locals in and out: a variable must keep the value it was bound to.
+    const copy = env.fb.local();
+    env.fb.emit({ op: Op.Assign, source: op, target: copy });
+    op = copy;
+  }
   env.scope.set(v.name, op);
 }
 
@@ -411,7 +460,9 @@ export function constJson(t: Term): string | undefined {
 export function planArgs(env: Env, args: Term[]): Operand[] {
   const out: Operand[] = new Array(args.length);
   const order = args.map((_, i) => i);
-  order.sort((x, y) => Number(!hasUnbound(env, args[x])) - Number(!hasUnbound(env, args[y])));
+  // Terms that bind by iterating first; a bare unbound variable can only be read once bound.
+  const rank = (t: Term) => (isUnboundVar(env, t) ? 2 : hasUnbound(env, t) ? 0 : 1);
+  order.sort((x, y) => rank(args[x]) - rank(args[y]));
   for (const i of order) out[i] = planTerm(env, args[i]);
   return out;
 }

@@ -9,7 +9,8 @@ import type { CallTerm, Module, Term } from '../ast.ts';
 import { Op, type Local, type Operand } from '../ir.ts';
 import { RegoError } from '../errors.ts';
 import { builtinArity } from './builtin-table.ts';
-import { FuncBuilder, PolicyBuilder } from './builder.ts';
+import { SDK_SHADOWED } from '../builtins/index.ts';
+import { FuncBuilder, PolicyBuilder, isConst } from './builder.ts';
 import { RuleTree, hasDoc, type ModuleCtx, type RuleEntry, type RuleNode } from './tree.ts';
 import {
   type Env,
@@ -237,7 +238,8 @@ export class Planner {
     const args: Local[] = [];
     if (node.kind === 'function') for (let i = 0; i < funcArity(node); i++) args.push(2 + i);
     let deflt: RuleEntry | undefined;
-    for (const entry of node.rules) {
+    const entries = node.kind === 'object' ? [...node.rules, ...descendantEntries(node)] : node.rules;
+    for (const entry of entries) {
       if (entry.rule.default) {
         deflt = entry;
         continue;
@@ -245,7 +247,6 @@ export class Planner {
       const b = fb.subBlock();
       fb.within(b, () => this.planRule(env, node, entry, result, args));
     }
-    if (node.kind === 'object') this.insertChildren(env, node, result, true);
     if (deflt) {
       const value = deflt.rule.value;
       const b = fb.subBlock();
@@ -283,6 +284,11 @@ export class Planner {
           return;
         case 'object': {
           const keys = entry.dynamic.map((k) => planTerm(e, k));
+          if (rule.kind === 'multi') {
+            const elem = planTerm(e, rule.key!);
+            fb.emit({ op: Op.ObjectInsertPath, object: target, path: keys, value: elem, once: true, setLeaf: true });
+            return;
+          }
           const v = value ? planTerm(e, value) : pb.constValue(true);
           if (keys.length === 1) {
             fb.emit({ op: Op.ObjectInsertOnce, object: target, key: keys[0], value: v });
@@ -361,8 +367,11 @@ export class Planner {
           return this.planCall(inner, { ...t, fn: target });
         }
       }
-      for (const a of t.args) planTerm(env, a);
-      return planTerm(env, mock);
+      // The arguments are still evaluated: an undefined argument makes the call undefined.
+      for (const op of planArgs(env, t.args)) {
+        if (!isConst(op)) fb.emit({ op: Op.IsDefined, source: op });
+      }
+      return planTerm({ ...env, declared: new Set(), scope: new Map() }, mock);
     }
     const arity = node ? funcArity(node) : builtinArity(name);
     if (arity === undefined) throw new RegoError('REGO_TYPE_ERROR', `undefined function ${name}`, t.loc);
@@ -379,7 +388,7 @@ export class Planner {
       const f = this.funcFor(env, node, 'rule');
       fb.emit({ op: Op.Call, func: f, args: [env.input, env.data, ...args], target });
     } else {
-      fb.emit({ op: Op.CallBuiltin, builtin: pb.builtin(name, arity), args, target });
+      fb.emit({ op: Op.CallBuiltin, builtin: pb.builtin(hostName(name), arity), args, target });
     }
     if (t.args.length === arity + 1) {
       unifyOperand(env, t.args[arity], target);
@@ -389,12 +398,47 @@ export class Planner {
   }
 }
 
+/**
+ * The name a builtin is called by. The JS SDK's own `sprintf` (C-style), `regex.split`
+ * (a backtracking RegExp on policy input: ReDoS) and `json.is_valid` would win over the
+ * project's implementations under their OPA names, so the module asks for aliases that only
+ * the project's builtins (src/rego/builtins) answer.
+ */
+function hostName(name: string): string {
+  return (SDK_SHADOWED as readonly string[]).includes(name) ? `warden:${name}` : name;
+}
+
 function mockTarget(t: Term): string[] | undefined {
   if (t.type === 'var') return [t.name];
   if (t.type === 'ref' && t.head.type === 'var' && t.path.every((p) => p.type === 'string')) {
     return [t.head.name, ...t.path.map((p) => (p as Term & { type: 'string' }).value)];
   }
   return undefined;
+}
+
+/**
+ * The rules below an object node (`p[x] := …` beside `p.b.r contains "foo"`) are entries of
+ * the same document: each is planned as an insert at its constant path plus its own dynamic
+ * keys, so that sets and objects at shared paths merge instead of conflicting.
+ */
+function descendantEntries(node: RuleNode): RuleEntry[] {
+  const out: RuleEntry[] = [];
+  const walk = (n: RuleNode) => {
+    for (const child of n.children.values()) {
+      if (child.kind !== 'function') {
+        const prefix = child.path.slice(node.path.length);
+        for (const e of child.rules) {
+          if (e.rule.default) continue;
+          const loc = e.rule.loc;
+          const keys: Term[] = prefix.map((value) => ({ type: 'string', value, loc }));
+          out.push({ ...e, dynamic: [...keys, ...e.dynamic] });
+        }
+      }
+      walk(child);
+    }
+  };
+  walk(node);
+  return out;
 }
 
 function funcArity(node: RuleNode): number {

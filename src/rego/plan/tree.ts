@@ -55,13 +55,6 @@ export class RuleTree {
       else break;
     }
     const dynamic = head.slice(i);
-    if (rule.kind === 'multi' && dynamic.length > 0) {
-      throw new RegoError(
-        'REGO_COMPILE_ERROR',
-        'multi-value rules with variables in the head ref are not supported',
-        rule.loc,
-      );
-    }
     const node = this.ensure([...ctx.pkg, ...names]);
     node.rules.push({ rule, module: ctx, dynamic });
   }
@@ -95,7 +88,7 @@ export class RuleTree {
     for (const e of n.rules) {
       if (e.rule.default) defaults++;
       if (e.rule.kind === 'function') kinds.add('function');
-      else if (e.rule.kind === 'multi') kinds.add('multi');
+      else if (e.rule.kind === 'multi') kinds.add(e.dynamic.length > 0 ? 'object' : 'multi');
       else kinds.add(e.dynamic.length > 0 ? 'object' : 'complete');
     }
     if (kinds.size > 1) {

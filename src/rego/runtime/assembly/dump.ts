@@ -2,6 +2,7 @@
 // of the key, floats shortest round-trip, big integers exact) and Rego value syntax
 // (opa_value_dump, template strings: `{1, 2}`, `set()`, `{"a": 1}` like OPA's Term.String()).
 import { shortestDigits, decExp } from './float';
+import { inBuiltinCall } from './json';
 import {
   T_NULL, T_BOOL, T_NUMBER, T_STRING, T_ARRAY, T_OBJECT, T_SET, N_INT,
   tag, len, elems, strPtr, numKind, numInt, numF64, numText, numTextLen,
@@ -218,6 +219,10 @@ export function dumpValue(v: usize, regoSyntax: bool): void {
         putAscii('set()');
         return;
       }
+      // A set handed to a host builtin keeps its type: the project's TS builtins read
+      // {"__rego_set__": [...]} (src/rego/builtins/values.ts) and return sets the same way.
+      let tagged = !regoSyntax && inBuiltinCall && tag(v) == T_SET;
+      if (tagged) putAscii('{"__rego_set__":');
       put(regoSyntax && tag(v) == T_SET ? 123 : 91);
       let e = elems(v);
       for (let i: u32 = 0; i < n; i++) {
@@ -228,6 +233,7 @@ export function dumpValue(v: usize, regoSyntax: bool): void {
         dumpValue(<usize>load<u32>(e + (<usize>i << 2)), regoSyntax);
       }
       put(regoSyntax && tag(v) == T_SET ? 125 : 93);
+      if (tagged) put(125);
       return;
     }
     case T_OBJECT: {

@@ -160,7 +160,8 @@ function merge(a: usize, b: usize): usize {
 function insertPath(fp: usize, pc: u32): i32 {
   let obj = getLocal(fp, W(pc));
   let n = W(pc + 1);
-  let once = W(pc + 3 + n) != 0;
+  let mode = W(pc + 3 + n); // 0 overwrite, 1 once (conflict aborts), 2 add to a set at the leaf
+  let once = mode != 0;
   let v = opnd(W(pc + 2 + n), fp);
   if (v == 0) return 1;
   if (obj == 0 || tag(obj) != T_OBJECT) {
@@ -179,6 +180,15 @@ function insertPath(fp: usize, pc: u32): i32 {
   }
   let k = opnd(W(pc + 1 + n), fp);
   if (k == 0) return 1;
+  if (mode == 2) {
+    // multi-value rule with a ref head (`p[x] contains y`): the leaf is a set of values
+    let leaf = objGet(obj, k);
+    if (leaf != 0 && tag(leaf) != T_SET) fail('object insert conflict');
+    leaf = leaf != 0 ? collCopy(leaf) : newColl(T_SET, 4);
+    setAdd(leaf, v);
+    objPut(obj, k, leaf);
+    return 0;
+  }
   let old = objPut(obj, k, v);
   if (once && old != 0 && compare(old, v) != 0) fail('object insert conflict');
   return 0;

@@ -1,0 +1,36 @@
+// `warden policy build DIR [-o FILE] [-e ENTRYPOINT]...`: Rego directory → OPA bundle
+// (/policy.wasm, /data.json, /.manifest), the layout `opa build -t wasm` writes.
+import { writeFile } from 'node:fs/promises';
+import { UserInputError } from '../../errors/index.ts';
+import { compileDir, DEFAULT_ENTRYPOINT, writeBundle } from '../../policy/bundle.ts';
+import { normalizeEntrypoint, parse, positionals } from '../args.ts';
+import type { Io } from '../io.ts';
+import { BUILD_USAGE } from '../help.ts';
+
+export async function runBuild(args: string[], io: Io): Promise<number> {
+  const p = parse(args, {
+    output: { type: 'string', short: 'o' },
+    entrypoint: { type: 'string', short: 'e', multiple: true },
+  });
+  const [dir] = positionals(p, ['DIR'], BUILD_USAGE);
+  const out = (p.values.output as string | undefined) ?? 'bundle.tar.gz';
+  const eps = ((p.values.entrypoint as string[] | undefined) ?? [DEFAULT_ENTRYPOINT]).map(
+    normalizeEntrypoint,
+  );
+  const started = performance.now();
+  const artifact = await compileDir(dir, { entrypoints: [...new Set(eps)] });
+  const bundle = writeBundle(artifact);
+  const ms = performance.now() - started;
+  try {
+    await writeFile(out, bundle);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new UserInputError('CLI_FILE_UNWRITABLE', `cannot write: ${code}`, { where: out });
+  }
+  io.stdout(
+    `wrote ${out} (${bundle.byteLength} bytes; wasm ${artifact.wasm.byteLength} bytes; ` +
+      `revision ${artifact.revision}; entrypoints ${artifact.entrypoints.join(', ')}) ` +
+      `in ${ms.toFixed(0)} ms\n`,
+  );
+  return 0;
+}

@@ -1,0 +1,426 @@
+// One loader for every policy source the gateway and the CLI accept:
+//   - a directory of .rego files (recursively; *_test.rego left out of builds) with optional
+//     data.json / data.yaml files merged at their directory's path, as OPA's loader does;
+//   - a .tar.gz bundle written here, or by `opa build -t wasm` (/.manifest, /policy.wasm,
+//     /data.json, possibly nested data.json files and the .rego sources).
+// Bundle layout: https://www.openpolicyagent.org/docs/management-bundles#bundle-file-format
+import { createHash } from 'node:crypto';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { Header, Parser, type ReadEntry } from 'tar';
+import YAML from 'yaml';
+import { compileModules, type SourceFile } from '../rego/compile.ts';
+import { PolicyErrorCode as Code, policyUserError } from './errors.ts';
+
+export const DEFAULT_ENTRYPOINT = 'mcp/authz/decision';
+
+/** Limits on what a tarball may unpack to: a bundle is untrusted input (it may come from a
+ *  URL), so a gzip bomb or a huge entry must fail before it exhausts memory. */
+export const BUNDLE_LIMITS = { maxEntryBytes: 64 << 20, maxTotalBytes: 256 << 20 };
+
+export interface BundleManifest {
+  revision: string;
+  roots: string[];
+  wasm: { entrypoint: string; module: string }[];
+  [key: string]: unknown;
+}
+
+export interface PolicyArtifact {
+  wasm: Uint8Array;
+  data: Record<string, unknown>;
+  manifest: BundleManifest;
+  revision: string;
+  entrypoints: string[];
+  /** Builtins the module calls through the host, when known (compiled here). */
+  hostBuiltins?: string[];
+  /** Declared minimum memory of the module, when the compiler reported it. */
+  minPages?: number;
+}
+
+export interface LoadOptions {
+  /** Entrypoints to compile when the source is Rego; ignored for prebuilt WASM. */
+  entrypoints?: string[];
+}
+
+/** sha256 over the module and the data, hex: identifies exactly what decides requests. */
+export function contentRevision(wasm: Uint8Array, data: unknown): string {
+  return createHash('sha256').update(wasm).update(JSON.stringify(data)).digest('hex').slice(0, 20);
+}
+
+/** Loads a directory or a bundle file into a ready-to-load WASM module plus data. */
+export async function loadPolicySource(
+  source: string,
+  opts: LoadOptions = {},
+): Promise<PolicyArtifact> {
+  const st = await stat(source).catch((e: NodeJS.ErrnoException) => {
+    throw policyUserError(Code.SOURCE_UNREADABLE, `cannot read policy source: ${e.code ?? e}`, {
+      where: source,
+    });
+  });
+  if (st.isDirectory()) return compileDir(source, opts);
+  const buf = await readFile(source).catch((e: NodeJS.ErrnoException) => {
+    throw policyUserError(Code.SOURCE_UNREADABLE, `cannot read: ${e.code ?? e}`, { where: source });
+  });
+  return readBundle(buf, source, opts);
+}
+
+/** Compiles the Rego in `dir` (tests excluded) with its data files. */
+export async function compileDir(dir: string, opts: LoadOptions = {}): Promise<PolicyArtifact> {
+  const { files, data } = await readPolicyDir(dir, { includeTests: false });
+  return compileArtifact(files, data, opts.entrypoints ?? [DEFAULT_ENTRYPOINT]);
+}
+
+function compileArtifact(
+  files: SourceFile[],
+  data: Record<string, unknown>,
+  entrypoints: string[],
+): PolicyArtifact {
+  const compiled = compileModules(files, { entrypoints });
+  const revision = contentRevision(compiled.wasm, data);
+  const manifest: BundleManifest = {
+    revision,
+    roots: [''],
+    wasm: compiled.entrypoints.map((entrypoint) => ({ entrypoint, module: '/policy.wasm' })),
+  };
+  const minPages = compiled.minPages ?? wasmMemoryLimits(compiled.wasm)?.min;
+  return {
+    wasm: compiled.wasm,
+    data,
+    manifest,
+    revision,
+    entrypoints: compiled.entrypoints,
+    hostBuiltins: compiled.hostBuiltins,
+    minPages,
+  };
+}
+
+/** Reads every .rego file under `dir` (sorted, so builds are reproducible) and merges the
+ *  data.json / data.yaml files at their directory path. */
+export async function readPolicyDir(
+  dir: string,
+  opts: { includeTests: boolean },
+): Promise<{ files: SourceFile[]; data: Record<string, unknown> }> {
+  const files: SourceFile[] = [];
+  const data: Record<string, unknown> = {};
+  const walk = async (rel: string): Promise<void> => {
+    const abs = path.join(dir, rel);
+    const entries = await readdir(abs, { withFileTypes: true }).catch(
+      (e: NodeJS.ErrnoException) => {
+        throw policyUserError(Code.SOURCE_UNREADABLE, `cannot read directory: ${e.code ?? e}`, {
+          where: abs,
+        });
+      },
+    );
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const ent of entries) {
+      const childRel = rel ? `${rel}/${ent.name}` : ent.name;
+      const where = path.join(dir, childRel);
+      if (ent.isDirectory()) {
+        if (ent.name.startsWith('.') || ent.name === 'node_modules') continue;
+        await walk(childRel);
+      } else if (ent.name.endsWith('.rego')) {
+        if (!opts.includeTests && ent.name.endsWith('_test.rego')) continue;
+        files.push({ path: where, text: await readText(where) });
+      } else if (ent.name === 'data.json' || ent.name === 'data.yaml' || ent.name === 'data.yml') {
+        const value = parseDataFile(ent.name, await readText(where), where);
+        mergeData(data, rel ? rel.split('/') : [], value, where);
+      }
+    }
+  };
+  await walk('');
+  return { files, data };
+}
+
+async function readText(file: string): Promise<string> {
+  return readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => {
+    throw policyUserError(Code.SOURCE_UNREADABLE, `cannot read: ${e.code ?? e}`, { where: file });
+  });
+}
+
+function parseDataFile(name: string, text: string, where: string): unknown {
+  if (name.endsWith('.json')) {
+    try {
+      return JSON.parse(text);
+    } catch (e) {
+      throw policyUserError(Code.BUNDLE_INVALID, `invalid JSON: ${(e as Error).message}`, {
+        where,
+      });
+    }
+  }
+  try {
+    return YAML.parse(text);
+  } catch (e) {
+    const err = e as { linePos?: { line: number; col: number }[]; message: string };
+    const pos = err.linePos?.[0];
+    const msg = err.message.split('\n')[0];
+    throw policyUserError(Code.BUNDLE_INVALID, `invalid YAML: ${msg}`, {
+      where: pos ? `${where}:${pos.line}:${pos.col}` : where,
+    });
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Merges `value` into `root` at `at` (OPA: a data file's directory is its path in `data`).
+ *  Objects merge key by key; any other overlap is a conflict. */
+export function mergeData(
+  root: Record<string, unknown>,
+  at: string[],
+  value: unknown,
+  where: string,
+): void {
+  if (at.length === 0) {
+    if (!isObject(value)) {
+      throw policyUserError(Code.BUNDLE_INVALID, 'top-level data must be an object', { where });
+    }
+    mergeInto(root, value, [], where);
+    return;
+  }
+  let node = root;
+  for (const [i, seg] of at.slice(0, -1).entries()) {
+    node[seg] ??= {};
+    if (!isObject(node[seg])) throw conflict(at.slice(0, i + 1), where);
+    node = node[seg] as Record<string, unknown>;
+  }
+  const key = at[at.length - 1];
+  if (node[key] === undefined) node[key] = value;
+  else if (isObject(node[key]) && isObject(value)) {
+    mergeInto(node[key] as Record<string, unknown>, value, at, where);
+  } else throw conflict(at, where);
+}
+
+function mergeInto(
+  target: Record<string, unknown>,
+  src: Record<string, unknown>,
+  at: string[],
+  where: string,
+): void {
+  for (const [k, v] of Object.entries(src)) {
+    if (target[k] === undefined) target[k] = v;
+    else if (isObject(target[k]) && isObject(v)) {
+      mergeInto(target[k] as Record<string, unknown>, v, [...at, k], where);
+    } else throw conflict([...at, k], where);
+  }
+}
+
+const conflict = (at: string[], where: string) =>
+  policyUserError(Code.DATA_CONFLICT, `data.${at.join('.')} is defined by more than one file`, {
+    where,
+  });
+
+/** Unpacks a .tar.gz into {path: bytes}, rejecting traversal, links and oversized entries. */
+export async function unpackTarball(buf: Uint8Array, where: string): Promise<Map<string, Buffer>> {
+  const bad = (msg: string) => policyUserError(Code.BUNDLE_INVALID, msg, { where });
+  let raw: Buffer;
+  try {
+    // maxOutputLength turns a gzip bomb into an error instead of an allocation.
+    raw = gunzipSync(buf, { maxOutputLength: BUNDLE_LIMITS.maxTotalBytes });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw bad(`bundle expands beyond ${BUNDLE_LIMITS.maxTotalBytes} bytes`);
+    }
+    throw bad(`not a gzip-compressed tarball: ${(e as Error).message}`);
+  }
+  const files = new Map<string, Buffer>();
+  let failure: Error | undefined;
+  await new Promise<void>((resolve) => {
+    const parser = new Parser({
+      strict: true,
+      onReadEntry: (entry: ReadEntry) => {
+        const name = normalizeEntryPath(entry.path);
+        if (failure) return entry.resume();
+        if (name === null) failure = bad(`unsafe path in bundle: ${JSON.stringify(entry.path)}`);
+        else if (entry.type === 'Directory') return entry.resume();
+        else if (!['File', 'OldFile', 'ContiguousFile'].includes(entry.type)) {
+          failure = bad(`unsupported ${entry.type} entry in bundle: ${name}`);
+        } else if ((entry.size ?? 0) > BUNDLE_LIMITS.maxEntryBytes) {
+          failure = bad(`bundle entry ${name} exceeds ${BUNDLE_LIMITS.maxEntryBytes} bytes`);
+        } else if (files.has(name)) failure = bad(`duplicate entry in bundle: ${name}`);
+        if (failure) return entry.resume();
+        const chunks: Buffer[] = [];
+        entry.on('data', (c: Buffer) => chunks.push(c));
+        entry.on('end', () => files.set(name as string, Buffer.concat(chunks)));
+      },
+    });
+    parser.on('error', (e: Error) => {
+      failure ??= bad(`corrupt tarball: ${e.message}`);
+      resolve();
+    });
+    parser.on('warn', (_code: string, msg: string | Error) => {
+      failure ??= bad(`corrupt tarball: ${typeof msg === 'string' ? msg : msg.message}`);
+    });
+    parser.on('end', () => resolve());
+    parser.on('close', () => resolve());
+    parser.end(raw);
+  });
+  if (failure) throw failure;
+  return files;
+}
+
+/** "/a/b/data.json" and "./a/b/data.json" → "a/b/data.json"; null for anything escaping the
+ *  bundle root (".." segments, drive letters, backslashes). */
+export function normalizeEntryPath(p: string): string | null {
+  if (p.includes('\\') || p.includes('\0') || /^[A-Za-z]:/.test(p)) return null;
+  const segs = p.split('/').filter((s) => s !== '' && s !== '.');
+  if (segs.some((s) => s === '..')) return null;
+  return segs.join('/');
+}
+
+/** Reads a bundle written by `writeBundle` or by `opa build -t wasm`. A bundle holding Rego
+ *  but no policy.wasm is compiled here. */
+export async function readBundle(
+  buf: Uint8Array,
+  where: string,
+  opts: LoadOptions = {},
+): Promise<PolicyArtifact> {
+  const bad = (msg: string) => policyUserError(Code.BUNDLE_INVALID, msg, { where });
+  const files = await unpackTarball(buf, where);
+  let manifest: Partial<BundleManifest> = {};
+  const manifestBytes = files.get('.manifest');
+  if (manifestBytes) {
+    try {
+      manifest = JSON.parse(manifestBytes.toString('utf8')) as Partial<BundleManifest>;
+    } catch (e) {
+      throw bad(`invalid .manifest: ${(e as Error).message}`);
+    }
+    if (!isObject(manifest)) throw bad('invalid .manifest: not an object');
+  }
+  const data: Record<string, unknown> = {};
+  const sources: SourceFile[] = [];
+  for (const name of [...files.keys()].sort()) {
+    const base = name.split('/').pop() as string;
+    const dir = name.split('/').slice(0, -1);
+    if (base === 'data.json' || base === 'data.yaml' || base === 'data.yml') {
+      const value = parseDataFile(base, (files.get(name) as Buffer).toString('utf8'), name);
+      mergeData(data, dir, value, `${where}:${name}`);
+    } else if (base.endsWith('.rego') && !base.endsWith('_test.rego')) {
+      sources.push({ path: name, text: (files.get(name) as Buffer).toString('utf8') });
+    }
+  }
+  const wasmEntries = manifest.wasm ?? [];
+  const wellFormed = (w: unknown): w is { entrypoint: string; module: string } =>
+    isObject(w) && typeof w.entrypoint === 'string' && typeof w.module === 'string';
+  if (!Array.isArray(wasmEntries) || !wasmEntries.every(wellFormed)) {
+    throw bad('invalid .manifest: "wasm" must list {entrypoint, module} objects');
+  }
+  const modules = [...new Set(wasmEntries.map((w) => normalizeEntryPath(w.module)))];
+  if (modules.includes(null)) throw bad('invalid .manifest: unsafe module path');
+  if (modules.length > 1) throw bad(`bundles with several WASM modules are not supported`);
+  const wasmName = modules[0] ?? 'policy.wasm';
+  const wasm = files.get(wasmName as string);
+  if (!wasm) {
+    if (sources.length === 0) throw bad(`bundle has neither ${wasmName} nor Rego sources`);
+    return compileArtifact(sources, data, opts.entrypoints ?? [DEFAULT_ENTRYPOINT]);
+  }
+  const bytes = new Uint8Array(wasm);
+  const revision =
+    typeof manifest.revision === 'string' && manifest.revision !== ''
+      ? manifest.revision
+      : contentRevision(bytes, data);
+  return {
+    wasm: bytes,
+    data,
+    manifest: {
+      ...manifest,
+      revision,
+      roots: Array.isArray(manifest.roots) ? manifest.roots : [''],
+      wasm: wasmEntries,
+    },
+    revision,
+    entrypoints: wasmEntries.map((w) => w.entrypoint),
+    minPages: wasmMemoryLimits(bytes)?.min,
+  };
+}
+
+/** Serialises an artifact as an OPA bundle: /.manifest, /data.json, /policy.wasm, gzipped.
+ *  Headers carry a fixed mtime and owner so the same policy always yields the same bytes. */
+export function writeBundle(artifact: PolicyArtifact): Buffer {
+  const enc = new TextEncoder();
+  const entries: [string, Uint8Array][] = [
+    ['/.manifest', enc.encode(JSON.stringify(artifact.manifest))],
+    ['/data.json', enc.encode(JSON.stringify(artifact.data))],
+    ['/policy.wasm', artifact.wasm],
+  ];
+  const blocks: Buffer[] = [];
+  for (const [name, body] of entries) {
+    const header = new Header({
+      path: name,
+      mode: 0o644,
+      size: body.byteLength,
+      mtime: new Date(0),
+      type: 'File',
+      uid: 0,
+      gid: 0,
+      uname: '',
+      gname: '',
+    });
+    const block = Buffer.alloc(512);
+    header.encode(block, 0);
+    blocks.push(block, Buffer.from(body), Buffer.alloc((512 - (body.byteLength % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024)); // end-of-archive: two zero blocks (POSIX ustar)
+  return gzipSync(Buffer.concat(blocks));
+}
+
+/** The limits of the module's imported memory (`env.memory`), read from its import section
+ *  (WebAssembly core spec §5.5.5 import section, §5.3.7 limits). The SDK creates the memory,
+ *  so it must be at least the declared minimum; `opa build` modules declare 2 pages. */
+export function wasmMemoryLimits(wasm: Uint8Array): { min: number; max?: number } | undefined {
+  let pos = 8; // magic + version
+  const u32 = (): number => {
+    let result = 0;
+    let shift = 0;
+    for (;;) {
+      const b = wasm[pos++];
+      if (b === undefined) throw new RangeError('truncated');
+      result += (b & 0x7f) * 2 ** shift;
+      if ((b & 0x80) === 0) return result;
+      shift += 7;
+    }
+  };
+  const name = (): string => {
+    const len = u32();
+    const s = new TextDecoder().decode(wasm.subarray(pos, pos + len));
+    pos += len;
+    return s;
+  };
+  const limits = (): { min: number; max?: number } => {
+    const flags = wasm[pos++];
+    const min = u32();
+    return flags & 1 ? { min, max: u32() } : { min };
+  };
+  try {
+    while (pos < wasm.length) {
+      const id = wasm[pos++];
+      const size = u32();
+      const end = pos + size;
+      if (id !== 2) {
+        pos = end;
+        continue;
+      }
+      for (let n = u32(); n > 0; n--) {
+        const mod = name();
+        const field = name();
+        const kind = wasm[pos++];
+        if (kind === 0) u32();
+        else if (kind === 1) {
+          pos++;
+          limits();
+        } else if (kind === 2) {
+          const l = limits();
+          if (mod === 'env' && field === 'memory') return l;
+        } else if (kind === 3) pos += 2;
+        else if (kind === 4) {
+          pos++;
+          u32();
+        } else return undefined;
+      }
+      return undefined;
+    }
+  } catch {
+    return undefined; // malformed: WebAssembly.Module will say why
+  }
+  return undefined;
+}

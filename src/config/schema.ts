@@ -1,0 +1,180 @@
+// The shape of warden.yaml (PRODUCT.md "Configuration") and the typed config the rest of the
+// gateway reads. Keys beyond the contract are documented in README "Configuration".
+
+import { bool, check, either, int, list, map, obj, oneOfStr, str, type Shape } from './shape.ts';
+
+/** Upstream names become URL path segments and tool-name prefixes: keep them tame. */
+export const UPSTREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+/** MCP 2025-11-25 tools: names are 1–128 chars of [A-Za-z0-9_.-]. */
+export const TOOL_NAME = /^[A-Za-z0-9_.-]{1,128}$/;
+/** Scope tokens per RFC 6749 §3.3: printable ASCII without space, quote or backslash. */
+const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+const toolOverride = obj({
+  scope: str(SCOPE, 'an OAuth scope token'),
+  destructive: bool,
+  rename: str(TOOL_NAME, 'a tool name of [A-Za-z0-9_.-], at most 128 chars'),
+  hidden: bool,
+});
+
+/** The gateway's own credentials for an upstream (src/auth/upstream-credentials.ts checks the
+ * per-type required keys). The client's token is never forwarded. */
+const upstreamAuth = obj(
+  {
+    type: oneOfStr('headers', 'client_credentials', 'token_exchange'),
+    headers: map(str()),
+    token_endpoint: str(),
+    client_id: str(),
+    client_secret: str(),
+    resource: str(),
+    scope: str(),
+    audience: str(),
+    auth_method: oneOfStr('client_secret_basic', 'client_secret_post'),
+    refresh_before_s: int(0),
+    subject_token: str(),
+    subject_token_type: str(),
+    actor_token: str(),
+    actor_token_type: str(),
+    requested_token_type: str(),
+  },
+  ['type'],
+);
+
+const upstream = obj(
+  {
+    name: str(UPSTREAM_NAME, 'letters, digits, _ and -, at most 64 chars'),
+    url: str(/^https?:\/\//, 'an http:// or https:// URL'),
+    command: str(),
+    args: list(str()),
+    env: map(str()),
+    cwd: str(),
+    headers: map(str()),
+    auth: upstreamAuth,
+    manifest_url: str(/^https?:\/\//, 'an http:// or https:// URL'),
+    timeout_ms: int(1),
+    default_scope: str(SCOPE, 'an OAuth scope token'),
+    tools: map(toolOverride),
+  },
+  ['name'],
+);
+
+const sink = obj(
+  {
+    type: oneOfStr('file', 'stdout'),
+    path: str(),
+  },
+  ['type'],
+);
+
+export const CONFIG_SHAPE: Shape = obj({
+  listen: obj({ host: str(), port: int(0, 65535) }),
+  public_url: str(/^https?:\/\//, 'an http:// or https:// URL'),
+  allowed_origins: list(str()),
+  auth: obj({
+    issuer: str(),
+    jwks_uri: str(),
+    audience: either('a string or a list of strings', str(), list(str())),
+    approval: obj({ scope: str(SCOPE, 'an OAuth scope token'), max_age_s: int(0) }),
+    demo: bool,
+    // The keys below are checked for meaning by src/auth/config.ts.
+    introspection: obj(
+      {
+        endpoint: str(),
+        client_id: str(),
+        client_secret: str(),
+        auth_method: oneOfStr('client_secret_basic', 'client_secret_post'),
+        cache_max_s: int(0),
+      },
+      ['endpoint', 'client_id', 'client_secret'],
+    ),
+    skew_s: int(0),
+    algorithms: list(str()),
+    scope_hierarchy: obj({ separator: str(), wildcard: bool, implies: map(list(str())) }),
+    fetch_timeout_ms: int(1),
+    jwks_cooldown_ms: int(0),
+    jwks_max_age_ms: int(0),
+    cache_max_entries: int(0),
+    resource_name: str(),
+  }),
+  policy: obj({ path: str(), entrypoint: str() }),
+  limits: obj({
+    max_payload_bytes: int(1),
+    max_body_bytes: int(1),
+    tool_name_max_length: int(1, 128),
+    upstream_timeout_ms: int(1),
+    shutdown_grace_ms: int(0),
+  }),
+  sessions: obj({ keys: list(str()), idle_timeout_s: int(1) }),
+  audit: obj({ sinks: list(sink) }),
+  log: obj({ level: oneOfStr('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') }),
+  upstreams: list(upstream),
+});
+
+export interface ToolOverride {
+  scope?: string;
+  destructive?: boolean;
+  rename?: string;
+  hidden?: boolean;
+}
+
+/** As written in YAML; passed to createUpstreamCredentials (UpstreamAuthConfig). */
+export type UpstreamCredentialsConfig = {
+  type: 'headers' | 'client_credentials' | 'token_exchange';
+} & Record<string, unknown>;
+
+export interface UpstreamConfig {
+  name: string;
+  /** Streamable HTTP upstream. Exactly one of `url` and `command`. */
+  url?: string;
+  /** stdio upstream: spawned child. */
+  command?: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd?: string;
+  headers: Record<string, string>;
+  auth?: UpstreamCredentialsConfig;
+  manifest_url?: string;
+  timeout_ms: number;
+  default_scope: string;
+  tools: Record<string, ToolOverride>;
+}
+
+export interface AuditSinkConfig {
+  type: 'file' | 'stdout';
+  path?: string;
+}
+
+export interface WardenConfig {
+  listen: { host: string; port: number };
+  public_url?: string;
+  allowed_origins: string[];
+  /** The `auth:` section as written (snake_case) with approval and demo defaulted; the auth
+   * module (src/auth/config.ts) resolves and checks the rest. */
+  auth: {
+    issuer?: string;
+    jwks_uri?: string;
+    audience?: string | string[];
+    approval: { scope: string; max_age_s: number };
+    /** Use the local development issuer (the embedded demo sets this). */
+    demo: boolean;
+    [key: string]: unknown;
+  };
+  policy: { path: string; entrypoint: string };
+  limits: {
+    /** Encoded size limit of tool arguments, enforced by the policy (input.arguments_size). */
+    max_payload_bytes: number;
+    /** HTTP request body limit; larger bodies are refused with 413 before parsing. */
+    max_body_bytes: number;
+    tool_name_max_length: number;
+    upstream_timeout_ms: number;
+    shutdown_grace_ms: number;
+  };
+  sessions: { keys: string[]; idle_timeout_s: number };
+  audit: { sinks: AuditSinkConfig[] };
+  log: { level: string };
+  upstreams: UpstreamConfig[];
+  /** Where the config came from: a file path, or "(demo)". */
+  source: string;
+}
+
+export { check };

@@ -1,0 +1,137 @@
+// The authorization stage of a tools/call, shared by both routes: scope and human approval
+// (src/auth, so the 403 carries the step-up challenge), then the policy decision. Returns a
+// union, never throws: a denial is an answer.
+
+import { bearerChallenge, type ResourceServer, type Subject } from '../auth/index.ts';
+import { buildPolicyInput } from '../policy/input.ts';
+import type { WardenConfig } from '../config/schema.ts';
+import type { ResolvedTool } from '../upstream/tools.ts';
+import type { PolicyDecider } from './policy-port.ts';
+
+export type CallDecision =
+  | { ok: true; reasons: [] }
+  | { ok: false; kind: 'step-up'; status: 403; wwwAuthenticate: string; reasons: string[] }
+  | { ok: false; kind: 'policy'; reasons: string[] };
+
+export interface CallContext {
+  subject: Subject;
+  upstream: string;
+  /** Name as the client sent it (exposed name on /mcp). */
+  toolName: string;
+  tool?: ResolvedTool;
+  arguments: unknown;
+  route: string;
+  /** Canonical resource URI of the route (for the challenge's resource_metadata). */
+  resource: string;
+  requestId: string | number | null;
+}
+
+/** Reasons of the shipped policy that a new token can cure: they get the 403 step-up. */
+const STEP_UP = [/^missing scope: /, /^destructive tool requires fresh human approval/];
+export const isStepUpReason = (r: string): boolean => STEP_UP.some((re) => re.test(r));
+
+export class Authorizer {
+  constructor(
+    private readonly auth: ResourceServer,
+    private readonly policy: PolicyDecider,
+    private readonly config: WardenConfig,
+  ) {}
+
+  get revision(): string {
+    return this.policy.revision;
+  }
+
+  private input(ctx: CallContext) {
+    return buildPolicyInput({
+      method: 'tools/call',
+      upstream: ctx.upstream,
+      toolName: ctx.toolName,
+      tool: ctx.tool && {
+        name: ctx.toolName,
+        scope: ctx.tool.scope,
+        destructive: ctx.tool.destructive,
+        annotations: (ctx.tool.def.annotations ?? {}) as Record<string, unknown>,
+      },
+      arguments: ctx.arguments,
+      subject: ctx.subject,
+      now: Date.now(),
+      limits: {
+        max_payload_bytes: this.config.limits.max_payload_bytes,
+        approval_max_age_s: this.config.auth.approval.max_age_s,
+        approval_scope: this.config.auth.approval.scope,
+      },
+      requestId: ctx.requestId,
+      route: ctx.route,
+    });
+  }
+
+  authorizeCall(ctx: CallContext): CallDecision {
+    const tool = ctx.tool && !ctx.tool.hidden ? ctx.tool : undefined;
+    if (tool) {
+      const scopes = this.auth.authorizeScopes(
+        ctx.subject,
+        { scope: tool.scope, destructive: tool.destructive },
+        ctx.resource,
+      );
+      if (!scopes.ok)
+        return {
+          ok: false,
+          kind: 'step-up',
+          status: 403,
+          wwwAuthenticate: scopes.wwwAuthenticate,
+          reasons: [scopes.description],
+        };
+    }
+    const d = this.policy.decide(this.input({ ...ctx, tool }));
+    if (d.allow) return { ok: true, reasons: [] };
+    if (tool && d.reasons.some(isStepUpReason)) {
+      // The policy saw a scope or approval problem the auth module's matcher did not (e.g. a
+      // stricter hierarchy in Rego): still answer with a step-up challenge naming all scopes.
+      const scope = new Set([...ctx.subject.scopes, tool.scope]);
+      if (tool.destructive) scope.add(this.config.auth.approval.scope);
+      return {
+        ok: false,
+        kind: 'step-up',
+        status: 403,
+        reasons: d.reasons,
+        wwwAuthenticate: bearerChallenge({
+          error: 'insufficient_scope',
+          scope: [...scope].filter(Boolean),
+          resourceMetadata: this.auth.metadataUrlFor(ctx.resource),
+          errorDescription: d.reasons.join('; '),
+        }),
+      };
+    }
+    return { ok: false, kind: 'policy', reasons: d.reasons };
+  }
+
+  /**
+   * Whether `tools/list` shows a tool to this token: the policy allows a call with empty
+   * arguments, or objects only that a fresh human approval is missing (approval is a per-call
+   * step, not a permission, so the client must see the tool to ask for it).
+   */
+  visible(
+    subject: Subject,
+    upstream: string,
+    exposedName: string,
+    tool: ResolvedTool,
+    route: string,
+  ): boolean {
+    if (tool.hidden) return false;
+    const d = this.policy.decide(
+      this.input({
+        subject,
+        upstream,
+        toolName: exposedName,
+        tool,
+        arguments: {},
+        route,
+        resource: '',
+        requestId: null,
+      }),
+    );
+    return (
+      d.allow || d.reasons.every((r) => /^destructive tool requires fresh human approval/.test(r))
+    );
+  }
+}

@@ -1,0 +1,142 @@
+// createGateway: config in, a gateway out. `listen` binds and builds the Runtime (upstreams,
+// policy, auth, routes); `reload` swaps in a Runtime built from a new config without dropping
+// in-flight calls; `close` drains and stops everything.
+
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino, type Logger } from 'pino';
+import { createDemoIssuer, type DemoIssuer, type ResourceServer } from '../auth/index.ts';
+import type { WardenConfig } from '../config/schema.ts';
+import { httpError, sendError } from '../transport/errors.ts';
+import type { Upstream } from '../upstream/upstream.ts';
+import { createAuditHook, type AuditHook } from './audit-hook.ts';
+import { loadPolicyDecider, type PolicyDecider } from './policy-port.ts';
+import { Runtime, type RuntimeShared } from './runtime.ts';
+
+export interface GatewayOptions {
+  /** Policy decision function; default: the WASM engine on `config.policy.path`. */
+  policy?: PolicyDecider;
+  /** The demo issuer to trust when `auth.demo` is set; default: a fresh one. */
+  demoIssuer?: DemoIssuer;
+  logger?: Logger;
+  audit?: AuditHook;
+}
+
+export interface Gateway {
+  /** Binds (config.listen unless given), discovers upstreams; resolves to the base URL. */
+  listen(port?: number, host?: string): Promise<string>;
+  /**
+   * Applies a new config: builds and discovers the new upstreams and policy first; on success
+   * new requests go to them and the old ones close after their in-flight calls finish. On
+   * failure the old config stays and the error is thrown. `listen`, `auth.demo` and `audit`
+   * changes need a restart (logged).
+   */
+  reload(config: WardenConfig, opts?: { policy?: PolicyDecider }): Promise<void>;
+  /** Stops accepting, drains in-flight calls (≤ limits.shutdown_grace_ms), stops upstreams. */
+  close(): Promise<void>;
+  /** Base URL, e.g. http://127.0.0.1:8080 (after listen). */
+  readonly url: string;
+  readonly upstreams: Upstream[];
+  readonly demoIssuer?: DemoIssuer;
+  readonly auth: ResourceServer;
+  readonly policy: PolicyDecider;
+  readonly config: WardenConfig;
+  readonly http: HttpServer;
+  readonly log: Logger;
+}
+
+export async function createGateway(
+  config: WardenConfig,
+  opts: GatewayOptions = {},
+): Promise<Gateway> {
+  const log = opts.logger ?? pino({ level: config.log.level }, pino.destination(2));
+  const policy =
+    opts.policy ?? (await loadPolicyDecider(config.policy.path, config.policy.entrypoint));
+  const audit = opts.audit ?? createAuditHook(config.audit.sinks);
+  const demo = config.auth.demo ? (opts.demoIssuer ?? (await createDemoIssuer())) : undefined;
+  let draining = false;
+  let current: Runtime | undefined;
+  let shared: RuntimeShared | undefined;
+  const http = createServer((req, res) => {
+    if (!current) return sendError(res, httpError('NOT_READY', 'Service Unavailable: starting'));
+    current.handle(req, res).catch((e: unknown) => {
+      log.error({ err: e }, 'unhandled request error');
+      sendError(res, e);
+    });
+  });
+
+  const need = (): Runtime => {
+    if (!current) throw new Error('gateway is not listening');
+    return current;
+  };
+
+  return {
+    get url() {
+      return shared?.url ?? '';
+    },
+    get upstreams() {
+      return need().upstreams;
+    },
+    demoIssuer: demo,
+    get auth() {
+      return need().auth;
+    },
+    get policy() {
+      return current?.policy ?? policy;
+    },
+    get config() {
+      return current?.config ?? config;
+    },
+    http,
+    log,
+
+    async listen(port = config.listen.port, host = config.listen.host) {
+      await new Promise<void>((ok, fail) => {
+        http.once('error', fail);
+        http.listen(port, host, () => ok());
+      });
+      const addr = http.address() as AddressInfo;
+      const url = `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
+      shared = { log, audit, demo, url, host, draining: () => draining };
+      const rt = new Runtime(config, policy, shared);
+      await rt.start();
+      current = rt;
+      return url;
+    },
+
+    async reload(next, o = {}) {
+      if (!shared) throw new Error('gateway is not listening');
+      const old = need();
+      for (const key of ['listen', 'audit'] as const)
+        if (JSON.stringify(next[key]) !== JSON.stringify(old.config[key]))
+          log.warn({ key }, 'config change needs a restart to apply; ignored');
+      if (next.auth.demo !== old.config.auth.demo)
+        log.warn({ key: 'auth.demo' }, 'config change needs a restart to apply; ignored');
+      const nextPolicy =
+        o.policy ??
+        (next.policy.path === old.config.policy.path &&
+        next.policy.entrypoint === old.config.policy.entrypoint
+          ? old.policy
+          : await loadPolicyDecider(next.policy.path, next.policy.entrypoint));
+      const rt = new Runtime(next, nextPolicy, shared);
+      await rt.start();
+      current = rt;
+      log.info({ source: next.source, policy_revision: nextPolicy.revision }, 'config reloaded');
+      // Old sessions end with the old runtime; their clients get 404 and re-initialize (MCP
+      // 2025-11-25 "Session Management"), but no call in flight is cut.
+      void old.drain(next.limits.shutdown_grace_ms).then(() => old.close());
+    },
+
+    async close() {
+      draining = true;
+      const closed = new Promise<void>((ok) => http.close(() => ok()));
+      if (current) {
+        await current.drain(current.config.limits.shutdown_grace_ms);
+        await current.close();
+      }
+      http.closeAllConnections();
+      await closed;
+      await audit.flush();
+    },
+  };
+}

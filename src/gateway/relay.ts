@@ -1,0 +1,135 @@
+// Relaying between a downstream session (the gateway's SDK Server) and an upstream SDK Client:
+// server-to-client requests (sampling, elicitation, roots) travel back on the stream of the
+// downstream call that caused them; progress tokens are remapped; cancellation follows the
+// downstream request's abort signal; upstream failures become stable JSON-RPC errors.
+
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import {
+  CreateMessageRequestSchema,
+  CreateMessageResultSchema,
+  ElicitRequestSchema,
+  ElicitResultSchema,
+  ErrorCode,
+  ListRootsRequestSchema,
+  ListRootsResultSchema,
+  McpError,
+  type ServerNotification,
+  type ServerRequest,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { HTTP_ERRORS } from '../transport/errors.ts';
+
+export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/** Downstream calls in flight per upstream, newest last: where server-to-client requests go. */
+export class InFlight {
+  private readonly byUpstream = new Map<string, Extra[]>();
+
+  async run<T>(upstream: string, extra: Extra, fn: () => Promise<T>): Promise<T> {
+    const list = this.byUpstream.get(upstream) ?? [];
+    this.byUpstream.set(upstream, list);
+    list.push(extra);
+    try {
+      return await fn();
+    } finally {
+      list.splice(list.indexOf(extra), 1);
+    }
+  }
+
+  /** The newest call in flight to `upstream`: an upstream asks for input about its latest work. */
+  latest(upstream: string): Extra | undefined {
+    return this.byUpstream.get(upstream)?.at(-1);
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const l of this.byUpstream.values()) n += l.length;
+    return n;
+  }
+}
+
+/**
+ * Installs sampling/elicitation/roots handlers on an upstream client that forward to `target`
+ * (resolved per request: a session for HTTP upstreams, whichever session has the newest call
+ * in flight for a shared stdio child).
+ */
+export function installReverseHandlers(
+  client: Client,
+  upstream: string,
+  target: () => { server: Server; inflight: InFlight } | undefined,
+  /** Only what the client declared: the SDK refuses handlers for undeclared capabilities. */
+  caps: { sampling?: object; elicitation?: object; roots?: object },
+): void {
+  const route = () => {
+    const t = target();
+    if (!t)
+      throw new McpError(ErrorCode.InvalidRequest, 'no client session to forward this request to');
+    return { server: t.server, extra: t.inflight.latest(upstream) };
+  };
+  if (caps.sampling)
+    client.setRequestHandler(CreateMessageRequestSchema, async (req) => {
+      const { server, extra } = route();
+      return extra
+        ? extra.sendRequest(req, CreateMessageResultSchema)
+        : server.createMessage(req.params);
+    });
+  if (caps.elicitation)
+    client.setRequestHandler(ElicitRequestSchema, async (req) => {
+      const { server, extra } = route();
+      return extra ? extra.sendRequest(req, ElicitResultSchema) : server.elicitInput(req.params);
+    });
+  if (caps.roots)
+    client.setRequestHandler(ListRootsRequestSchema, async (req) => {
+      const { server, extra } = route();
+      return extra ? extra.sendRequest(req, ListRootsResultSchema) : server.listRoots(req.params);
+    });
+}
+
+/** Request options that carry progress and cancellation across the gateway. */
+export function relayOptions(extra: Extra, timeoutMs: number) {
+  const token = extra._meta?.progressToken;
+  return {
+    signal: extra.signal,
+    timeout: timeoutMs,
+    resetTimeoutOnProgress: true,
+    onprogress:
+      token === undefined
+        ? undefined
+        : (p: { progress: number; total?: number; message?: string }) =>
+            void extra
+              .sendNotification({
+                method: 'notifications/progress',
+                params: { ...p, progressToken: token },
+              })
+              .catch(() => undefined),
+  };
+}
+
+/** Params to send upstream: the client's progress token is replaced by the SDK's own. */
+export function upstreamParams<P extends { _meta?: Record<string, unknown> }>(params: P): P {
+  if (!params._meta || !('progressToken' in params._meta)) return params;
+  const { progressToken: _drop, ...meta } = params._meta;
+  return { ...params, _meta: meta };
+}
+
+/** Maps an upstream failure to the error the downstream client sees. */
+export function upstreamError(upstream: string, e: unknown): McpError {
+  if (e instanceof McpError) {
+    if (e.code === ErrorCode.RequestTimeout)
+      return new McpError(HTTP_ERRORS.UPSTREAM_TIMEOUT.rpcCode, `upstream ${upstream} timed out`);
+    if (e.code === ErrorCode.ConnectionClosed)
+      return new McpError(
+        HTTP_ERRORS.UPSTREAM_UNAVAILABLE.rpcCode,
+        `upstream ${upstream} closed the connection`,
+      );
+    return e; // the upstream's own JSON-RPC error, unchanged
+  }
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code === 'number' && code === HTTP_ERRORS.UPSTREAM_UNAVAILABLE.rpcCode)
+    return new McpError(code, (e as Error).message);
+  return new McpError(
+    HTTP_ERRORS.UPSTREAM_UNAVAILABLE.rpcCode,
+    `upstream ${upstream} failed: ${(e as Error)?.message ?? e}`,
+  );
+}

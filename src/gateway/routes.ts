@@ -1,0 +1,86 @@
+// Path routing of the gateway's HTTP server. MCP routes go through the stage pipeline
+// (http-stage.ts); the rest are small JSON documents. Unknown upstreams and paths are 404 with
+// a JSON-RPC error body so MCP clients show a useful message.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DemoIssuer, ResourceServer } from '../auth/index.ts';
+import { buildManifest } from '../registry/manifest.ts';
+import { httpError, sendError, sendJson } from '../transport/errors.ts';
+import type { Upstream } from '../upstream/upstream.ts';
+import { GATEWAY_INFO } from '../upstream/upstream.ts';
+import { handleMcp, type McpRoute, type StageDeps } from './http-stage.ts';
+
+export interface RouterDeps extends StageDeps {
+  aggregate: McpRoute;
+  dropIn: Map<string, McpRoute>;
+  upstreams: Upstream[];
+  auth: ResourceServer;
+  demo?: DemoIssuer;
+  publicUrl: string;
+  policyRevision: string;
+  draining: () => boolean;
+}
+
+const MANIFEST = '/.well-known/mcp-capabilities';
+const PRM = '/.well-known/oauth-protected-resource';
+
+function manifestFor(d: RouterDeps, route: McpRoute) {
+  return buildManifest(
+    GATEWAY_INFO,
+    `${d.publicUrl}${route.ctx.path}`,
+    (name) => `${d.publicUrl}/u/${name}/mcp`,
+    { tools: route.ctx.index.allTools(), upstreams: route.ctx.upstreams },
+  );
+}
+
+export function createRouter(d: RouterDeps) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (d.draining()) {
+      res.setHeader('connection', 'close');
+      return sendError(res, httpError('SHUTTING_DOWN', 'Service Unavailable: shutting down'));
+    }
+    if (path === '/mcp') return handleMcp(d, d.aggregate, req, res);
+    const m = /^\/u\/([^/]+)(\/mcp|\/\.well-known\/mcp-capabilities)$/.exec(path);
+    if (m) {
+      const route = d.dropIn.get(decodeURIComponent(m[1]));
+      if (!route) return sendError(res, httpError('UNKNOWN_UPSTREAM', `Unknown upstream: ${m[1]}`));
+      if (m[2] === '/mcp') return handleMcp(d, route, req, res);
+      return sendJson(res, 200, manifestFor(d, route));
+    }
+    if (
+      req.method !== 'GET' &&
+      req.method !== 'HEAD' &&
+      (path.startsWith('/.well-known/') || path === '/healthz' || path === '/readyz')
+    )
+      return sendError(
+        res,
+        httpError('METHOD_NOT_ALLOWED', `Method ${req.method} not allowed`),
+        null,
+        { allow: 'GET' },
+      );
+    if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (path === '/readyz') {
+      const ups = d.upstreams.map((u) => ({
+        name: u.name,
+        kind: u.kind,
+        ready: u.ready,
+        error: u.lastError,
+        process: u.process,
+      }));
+      const ready = ups.every((u) => u.ready);
+      return sendJson(res, ready ? 200 : 503, {
+        ready,
+        policy_revision: d.policyRevision,
+        upstreams: ups,
+      });
+    }
+    if (path === MANIFEST) return sendJson(res, 200, manifestFor(d, d.aggregate));
+    if (path === PRM || path.startsWith(`${PRM}/`)) {
+      const doc = d.auth.metadataForPath(path);
+      if (doc) return sendJson(res, 200, doc, { 'cache-control': 'max-age=300' });
+    }
+    if (d.demo?.handle(req, res)) return;
+    sendError(res, httpError('NOT_FOUND', `Not found: ${path}`));
+  };
+}

@@ -1,0 +1,169 @@
+// Everything one configuration builds: upstreams (started and discovered), the authorizer,
+// the routes and the router. A reload builds a new Runtime next to the old one, swaps it in,
+// and closes the old one once its in-flight calls have finished.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import {
+  createResourceServer,
+  createUpstreamCredentials,
+  type AuthConfig,
+  type DemoIssuer,
+  type ResourceServer,
+  type UpstreamAuthConfig,
+} from '../auth/index.ts';
+import type { WardenConfig } from '../config/schema.ts';
+import { compileOriginPolicy } from '../transport/hygiene.ts';
+import { Upstream } from '../upstream/upstream.ts';
+import type { AuditHook } from './audit-hook.ts';
+import { Authorizer } from './authorize.ts';
+import { DropInProxy } from './dropin-proxy.ts';
+import type { McpRoute } from './http-stage.ts';
+import type { PolicyDecider } from './policy-port.ts';
+import { installReverseHandlers } from './relay.ts';
+import { RouteContext } from './route-context.ts';
+import { createRouter } from './routes.ts';
+import { ServedRoute } from './served-route.ts';
+import type { McpSession } from './mcp-session.ts';
+
+export interface RuntimeShared {
+  log: Logger;
+  audit: AuditHook;
+  demo?: DemoIssuer;
+  /** Where the gateway listens (http://host:port) and the host it is bound to. */
+  url: string;
+  host: string;
+  draining: () => boolean;
+}
+
+export class Runtime {
+  readonly upstreams: Upstream[];
+  readonly served: ServedRoute[] = [];
+  readonly dropIn = new Map<string, McpRoute>();
+  auth!: ResourceServer;
+  handle!: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  /** POSTs being answered by this runtime (a reload waits for them). */
+  inflight = 0;
+  private readonly idle: Array<() => void> = [];
+
+  constructor(
+    readonly config: WardenConfig,
+    readonly policy: PolicyDecider,
+    private readonly shared: RuntimeShared,
+  ) {
+    this.upstreams = config.upstreams.map((u, i) => {
+      const creds = u.auth
+        ? createUpstreamCredentials(u.auth as unknown as UpstreamAuthConfig, {
+            where: `upstreams[${i}].auth`,
+          })
+        : { headers: async () => ({}) };
+      // A stdio child is shared by every session: its server-to-client requests go to the
+      // session with the newest call in flight to it.
+      const target = () => {
+        let best: McpSession | undefined;
+        for (const r of this.served)
+          for (const s of r.sessions.values()) if (s.inflight.latest(u.name)) best = s;
+        return best;
+      };
+      return new Upstream(u, shared.log, creds, {
+        capabilities: { sampling: {}, elicitation: {}, roots: {} },
+        install: (client) =>
+          installReverseHandlers(client, u.name, target, {
+            sampling: {},
+            elicitation: {},
+            roots: {},
+          }),
+      });
+    });
+  }
+
+  /** Starts upstreams (discovery) and builds the routes. Upstream failures do not throw. */
+  async start(): Promise<void> {
+    const { config, shared, upstreams } = this;
+    await Promise.all(upstreams.map((u) => u.start()));
+    const publicUrl = config.public_url ?? shared.url;
+    const authCfg: AuthConfig = {
+      ...(config.auth as AuthConfig),
+      ...(shared.demo ? shared.demo.authConfig(config.auth as AuthConfig) : {}),
+    };
+    this.auth = createResourceServer(authCfg, {
+      publicUrl,
+      localJwks: shared.demo?.jwks,
+      scopesSupported: () => [
+        ...new Set(
+          upstreams.flatMap((u) => [...(u.catalog?.byName.values() ?? [])].map((t) => t.scope)),
+        ),
+      ],
+    });
+    const authorizer = new Authorizer(this.auth, this.policy, config);
+    const nameOpts = { maxNameLength: config.limits.tool_name_max_length };
+    const aggCtx = new RouteContext('/mcp', upstreams, authorizer, { ...nameOpts, prefix: true });
+    const aggServed = new ServedRoute(aggCtx, config.sessions.idle_timeout_s);
+    this.served.push(aggServed);
+    const aggregate: McpRoute = { kind: 'served', ctx: aggCtx, served: aggServed, upstream: null };
+    for (const u of upstreams) {
+      const ctx = new RouteContext(`/u/${u.name}/mcp`, [u], authorizer, {
+        ...nameOpts,
+        prefix: false,
+      });
+      let route: McpRoute;
+      if (u.kind === 'http')
+        route = { kind: 'proxy', ctx, proxy: new DropInProxy(u, ctx), upstream: u.name };
+      else {
+        const served = new ServedRoute(ctx, config.sessions.idle_timeout_s);
+        this.served.push(served);
+        route = { kind: 'served', ctx, served, upstream: u.name };
+      }
+      this.dropIn.set(u.name, route);
+      u.on('changed', () => {
+        if (route.kind === 'served') route.served.changed();
+        else route.ctx.index.rebuild();
+        aggServed.changed();
+      });
+    }
+    const router = createRouter({
+      auth: this.auth,
+      audit: shared.audit,
+      log: shared.log,
+      origins: compileOriginPolicy({
+        allowed: config.allowed_origins,
+        publicUrl: config.public_url,
+        listenUrl: shared.url,
+        host: shared.host,
+      }),
+      publicHost: config.public_url ? new URL(config.public_url).hostname : undefined,
+      maxBodyBytes: config.limits.max_body_bytes,
+      aggregate,
+      dropIn: this.dropIn,
+      upstreams,
+      demo: shared.demo,
+      publicUrl,
+      policyRevision: this.policy.revision,
+      draining: shared.draining,
+    });
+    this.handle = async (req, res) => {
+      // Only POSTs are calls; GET streams are long-lived and end when sessions close.
+      const counted = req.method === 'POST';
+      if (counted) this.inflight++;
+      res.on('close', () => {
+        if (counted && --this.inflight === 0) this.idle.splice(0).forEach((f) => f());
+      });
+      await router(req, res);
+    };
+  }
+
+  /** Resolves when no call is in flight, or after `graceMs`. */
+  async drain(graceMs: number): Promise<void> {
+    if (this.inflight === 0) return;
+    await Promise.race([
+      new Promise<void>((ok) => this.idle.push(ok)),
+      new Promise<void>((ok) => setTimeout(ok, graceMs).unref()),
+    ]);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.served.map((r) => r.close()));
+    for (const r of this.dropIn.values()) if (r.kind === 'proxy') r.proxy.close();
+    await Promise.all(this.upstreams.map((u) => u.close()));
+  }
+}

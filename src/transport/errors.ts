@@ -1,0 +1,100 @@
+// The one table of gateway errors that reach a client, and the one place they become HTTP
+// responses. Everything below src/gateway throws or returns WardenErrors; only `sendError`
+// writes them. Statuses follow MCP 2025-11-25 "Streamable HTTP" and the SDK's choices
+// (missing session 400, unknown session 404 with -32001); JSON-RPC codes in the
+// implementation-defined server range (-32000…-32099) are ours and stable.
+
+import type { ServerResponse } from 'node:http';
+import { WardenError, isWardenError } from '../errors/index.ts';
+
+export interface ErrorSpec {
+  status: number;
+  rpcCode: number;
+}
+
+/** code → HTTP status and JSON-RPC error code. README "HTTP errors" reproduces this table. */
+export const HTTP_ERRORS = {
+  PARSE_ERROR: { status: 400, rpcCode: -32700 },
+  INVALID_REQUEST: { status: 400, rpcCode: -32600 },
+  BATCH_NOT_SUPPORTED: { status: 400, rpcCode: -32600 },
+  SESSION_REQUIRED: { status: 400, rpcCode: -32000 },
+  SESSION_NOT_FOUND: { status: 404, rpcCode: -32001 },
+  UNKNOWN_UPSTREAM: { status: 404, rpcCode: -32004 },
+  NOT_FOUND: { status: 404, rpcCode: -32601 },
+  METHOD_NOT_ALLOWED: { status: 405, rpcCode: -32000 },
+  NOT_ACCEPTABLE: { status: 406, rpcCode: -32000 },
+  PAYLOAD_TOO_LARGE: { status: 413, rpcCode: -32000 },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, rpcCode: -32000 },
+  ORIGIN_FORBIDDEN: { status: 403, rpcCode: -32000 },
+  /** No or invalid token: 401 with the RFC 9728 `resource_metadata` challenge. */
+  UNAUTHENTICATED: { status: 401, rpcCode: -32005 },
+  /** Token lacks the tool's scope or a fresh approval: 403 `insufficient_scope` step-up. */
+  INSUFFICIENT_SCOPE: { status: 403, rpcCode: -32003 },
+  AUTH_UNAVAILABLE: { status: 503, rpcCode: -32012 },
+  /** A policy denial other than scope/approval: HTTP 200, the JSON-RPC error carries reasons. */
+  POLICY_DENIED: { status: 200, rpcCode: -32003 },
+  UPSTREAM_UNAVAILABLE: { status: 502, rpcCode: -32010 },
+  UPSTREAM_TIMEOUT: { status: 504, rpcCode: -32011 },
+  SHUTTING_DOWN: { status: 503, rpcCode: -32012 },
+  NOT_READY: { status: 503, rpcCode: -32012 },
+  INTERNAL: { status: 500, rpcCode: -32603 },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type HttpErrorCode = keyof typeof HTTP_ERRORS;
+
+export function httpError(
+  code: HttpErrorCode,
+  message: string,
+  details?: Record<string, unknown>,
+): WardenError {
+  return new WardenError(code, message, { ...HTTP_ERRORS[code], details });
+}
+
+export type JsonRpcId = string | number | null;
+
+export function rpcErrorBody(id: JsonRpcId, code: number, message: string, data?: unknown): string {
+  const error: Record<string, unknown> = { code, message };
+  if (data !== undefined) error.data = data;
+  return JSON.stringify({ jsonrpc: '2.0', id, error });
+}
+
+/**
+ * Writes any error as an HTTP response with a JSON-RPC error body. Unknown errors become 500
+ * -32603 without their message (it may hold internals); WardenErrors keep theirs.
+ */
+export function sendError(
+  res: ServerResponse,
+  err: unknown,
+  id: JsonRpcId = null,
+  headers: Record<string, string> = {},
+): void {
+  const e = isWardenError(err) ? err : httpError('INTERNAL', 'internal error');
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = rpcErrorBody(id, e.rpcCode, e.message, e.details);
+  res.writeHead(e.status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    ...(e.code === 'METHOD_NOT_ALLOWED' ? { allow: 'GET, POST, DELETE' } : {}),
+    ...headers,
+  });
+  res.end(body);
+}
+
+/** A JSON document answer (health, manifests, metadata). */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  doc: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const body = JSON.stringify(doc);
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    ...headers,
+  });
+  res.end(body);
+}

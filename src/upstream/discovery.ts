@@ -1,0 +1,114 @@
+// Discovery of one upstream over an SDK Client: every page of tools, resources, resource
+// templates and prompts (MCP 2025-11-25 "Pagination": follow nextCursor until absent), and
+// the upstream's own capability manifest when it publishes one.
+
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import {
+  ErrorCode,
+  type Prompt,
+  type Resource,
+  type ResourceTemplate,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
+
+/** Guards against an upstream that hands out cursors forever. */
+const MAX_PAGES = 1000;
+
+export interface Listing {
+  tools: Tool[];
+  resources: Resource[];
+  resourceTemplates: ResourceTemplate[];
+  prompts: Prompt[];
+}
+
+/** Servers may advertise `resources` yet not implement every list (e.g. templates): an absent
+ * method (-32601) is an empty list, anything else is a discovery failure. */
+async function optional<T>(p: Promise<T[]>): Promise<T[]> {
+  try {
+    return await p;
+  } catch (e) {
+    if ((e as { code?: number }).code === ErrorCode.MethodNotFound) return [];
+    throw e;
+  }
+}
+
+async function allPages<T>(
+  fetchPage: (cursor?: string) => Promise<{ nextCursor?: string; items: T[] }>,
+): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const r = await fetchPage(cursor);
+    out.push(...r.items);
+    if (!r.nextCursor || r.nextCursor === cursor) break;
+    cursor = r.nextCursor;
+  }
+  return out;
+}
+
+export async function listTools(client: Client, opts: RequestOptions): Promise<Tool[]> {
+  if (!client.getServerCapabilities()?.tools) return [];
+  return allPages(async (cursor) => {
+    const r = await client.listTools(cursor ? { cursor } : undefined, opts);
+    return { nextCursor: r.nextCursor, items: r.tools };
+  });
+}
+
+export async function discover(client: Client, opts: RequestOptions): Promise<Listing> {
+  const caps = client.getServerCapabilities() ?? {};
+  const [tools, resources, resourceTemplates, prompts] = await Promise.all([
+    listTools(client, opts),
+    caps.resources
+      ? optional(
+          allPages(async (cursor) => {
+            const r = await client.listResources(cursor ? { cursor } : undefined, opts);
+            return { nextCursor: r.nextCursor, items: r.resources };
+          }),
+        )
+      : [],
+    caps.resources
+      ? optional(
+          allPages(async (cursor) => {
+            const r = await client.listResourceTemplates(cursor ? { cursor } : undefined, opts);
+            return { nextCursor: r.nextCursor, items: r.resourceTemplates };
+          }),
+        )
+      : [],
+    caps.prompts
+      ? optional(
+          allPages(async (cursor) => {
+            const r = await client.listPrompts(cursor ? { cursor } : undefined, opts);
+            return { nextCursor: r.nextCursor, items: r.prompts };
+          }),
+        )
+      : [],
+  ]);
+  return { tools, resources, resourceTemplates, prompts };
+}
+
+/**
+ * GETs an upstream's /.well-known/mcp-capabilities (or the configured manifest_url). Absent
+ * (404, network error, not JSON) means "no manifest": annotations and defaults apply instead.
+ */
+export async function fetchManifest(
+  url: string,
+  timeoutMs: number,
+  headers: Record<string, string>,
+): Promise<unknown> {
+  try {
+    const res = await fetch(url, {
+      headers: { accept: 'application/json', ...headers },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (!res.ok) return undefined;
+    return await res.json();
+  } catch {
+    return undefined;
+  }
+}
+
+/** `/.well-known/mcp-capabilities` at the origin of an upstream MCP URL. */
+export function defaultManifestUrl(mcpUrl: string): string {
+  return new URL('/.well-known/mcp-capabilities', mcpUrl).href;
+}

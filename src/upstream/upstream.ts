@@ -1,0 +1,210 @@
+// One configured upstream: its connection(s), its discovered catalog and its resolved tools.
+// HTTP upstreams get a fresh SDK Client per downstream session (so server-to-client requests
+// and notifications travel on that session's own stream); stdio upstreams have a single child
+// and therefore one shared Client (see StdioSupervisor).
+
+import { EventEmitter } from 'node:events';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import {
+  PromptListChangedNotificationSchema,
+  ResourceListChangedNotificationSchema,
+  ToolListChangedNotificationSchema,
+  type ClientCapabilities,
+  type Implementation,
+  type ServerCapabilities,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from 'pino';
+import type { UpstreamConfig } from '../config/schema.ts';
+import { WardenError } from '../errors/index.ts';
+import { defaultManifestUrl, discover, fetchManifest, type Listing } from './discovery.ts';
+import { StdioSupervisor } from './stdio.ts';
+import { manifestTools, resolveTool, type ResolvedTool } from './tools.ts';
+
+export const GATEWAY_INFO = { name: 'mcp-warden', version: '0.1.0' };
+
+/** Headers sent to an HTTP upstream: its own credentials, never the client's token. */
+export interface HeaderSource {
+  headers(): Record<string, string> | Promise<Record<string, string>>;
+}
+
+export interface UpstreamCatalog extends Listing {
+  serverInfo?: Implementation;
+  capabilities: ServerCapabilities;
+  instructions?: string;
+  /** Resolved tools by upstream name (hidden ones included; filter with `.hidden`). */
+  byName: Map<string, ResolvedTool>;
+  manifest?: unknown;
+}
+
+export interface ClientHooks {
+  capabilities?: ClientCapabilities;
+  /** Installs request/notification handlers on a client connected for one session. */
+  install?: (client: Client) => void;
+}
+
+export class Upstream extends EventEmitter {
+  readonly name: string;
+  readonly kind: 'http' | 'stdio';
+  catalog?: UpstreamCatalog;
+  lastError?: string;
+  private discoveryClient?: Client;
+  private stdio?: StdioSupervisor;
+  private closed = false;
+
+  constructor(
+    readonly config: UpstreamConfig,
+    private readonly log: Logger,
+    private readonly credentials: HeaderSource,
+    /** Hooks for the shared stdio client (server-to-client requests are routed by the gateway). */
+    private readonly sharedHooks: ClientHooks = {},
+  ) {
+    super();
+    this.name = config.name;
+    this.kind = config.url ? 'http' : 'stdio';
+  }
+
+  get ready(): boolean {
+    return this.catalog !== undefined && (this.kind === 'http' || this.stdio?.client !== undefined);
+  }
+
+  get url(): string | undefined {
+    return this.config.url;
+  }
+
+  async headers(): Promise<Record<string, string>> {
+    return { ...this.config.headers, ...(await this.credentials.headers()) };
+  }
+
+  /** Connects and discovers. Failure is recorded (readyz reports it), not thrown. */
+  async start(): Promise<void> {
+    try {
+      if (this.kind === 'stdio') {
+        this.stdio = new StdioSupervisor({
+          config: this.config,
+          log: this.log,
+          clientInfo: GATEWAY_INFO,
+          capabilities: this.sharedHooks.capabilities ?? {},
+          onClient: (c) => this.watch(c),
+          onRestart: () => void this.refresh(),
+        });
+        this.discoveryClient = await this.stdio.start();
+      } else {
+        this.discoveryClient = await this.connectHttp({});
+        this.watch(this.discoveryClient);
+      }
+      await this.refresh();
+    } catch (e) {
+      this.lastError = (e as Error).message;
+      this.log.error({ upstream: this.name, err: this.lastError }, 'upstream discovery failed');
+    }
+  }
+
+  private watch(client: Client): void {
+    if (this.kind === 'stdio') this.sharedHooks.install?.(client);
+    const refresh = async () => void (await this.refresh());
+    client.setNotificationHandler(ToolListChangedNotificationSchema, refresh);
+    client.setNotificationHandler(ResourceListChangedNotificationSchema, refresh);
+    client.setNotificationHandler(PromptListChangedNotificationSchema, refresh);
+  }
+
+  /** Re-lists everything (on start, list_changed, child restart); emits 'changed'. */
+  async refresh(): Promise<void> {
+    const client = this.kind === 'stdio' ? this.stdio?.client : this.discoveryClient;
+    if (!client || this.closed) return;
+    try {
+      const opts = { timeout: this.config.timeout_ms };
+      const listing = await discover(client, opts);
+      let manifest: unknown;
+      if (this.config.manifest_url || this.config.url)
+        manifest = await fetchManifest(
+          this.config.manifest_url ?? defaultManifestUrl(this.config.url!),
+          Math.min(this.config.timeout_ms, 5000),
+          await this.headers(),
+        );
+      const fromManifest = manifestTools(manifest);
+      const byName = new Map<string, ResolvedTool>();
+      for (const def of listing.tools)
+        byName.set(
+          def.name,
+          resolveTool(this.name, def, {
+            override: this.config.tools[def.name],
+            manifest: fromManifest.get(def.name),
+            defaultScope: this.config.default_scope,
+          }),
+        );
+      this.catalog = {
+        ...listing,
+        serverInfo: client.getServerVersion(),
+        capabilities: client.getServerCapabilities() ?? {},
+        instructions: client.getInstructions(),
+        byName,
+        manifest,
+      };
+      this.lastError = undefined;
+      this.emit('changed');
+    } catch (e) {
+      this.lastError = (e as Error).message;
+      this.log.error({ upstream: this.name, err: this.lastError }, 'upstream discovery failed');
+    }
+  }
+
+  tool(name: string): ResolvedTool | undefined {
+    return this.catalog?.byName.get(name);
+  }
+
+  private async connectHttp(hooks: ClientHooks): Promise<Client> {
+    const client = new Client(GATEWAY_INFO, { capabilities: hooks.capabilities ?? {} });
+    hooks.install?.(client);
+    const transport = new StreamableHTTPClientTransport(new URL(this.config.url!), {
+      // Credentials are computed per request so refreshed upstream tokens apply at once.
+      fetch: async (url, init) => {
+        const headers = new Headers(init?.headers);
+        for (const [k, v] of Object.entries(await this.headers())) headers.set(k, v);
+        return fetch(url, { ...init, headers });
+      },
+    });
+    await client.connect(transport, { timeout: this.config.timeout_ms });
+    return client;
+  }
+
+  /**
+   * A client for one downstream session: HTTP upstreams get their own connection with the
+   * session's client capabilities; stdio upstreams share their single child.
+   */
+  async sessionClient(hooks: ClientHooks): Promise<{ client: Client; shared: boolean }> {
+    if (this.kind === 'stdio') {
+      const client = this.stdio?.client;
+      if (!client)
+        throw new WardenError('UPSTREAM_UNAVAILABLE', `upstream ${this.name} is not running`, {
+          status: 502,
+          rpcCode: -32010,
+        });
+      return { client, shared: true };
+    }
+    try {
+      return { client: await this.connectHttp(hooks), shared: false };
+    } catch (e) {
+      throw new WardenError(
+        'UPSTREAM_UNAVAILABLE',
+        `upstream ${this.name} is unreachable: ${(e as Error).message}`,
+        {
+          status: 502,
+          rpcCode: -32010,
+          cause: e,
+        },
+      );
+    }
+  }
+
+  /** For tests and `readyz`: the stdio child's pid and restart count. */
+  get process(): { pid?: number; restarts: number } | undefined {
+    return this.stdio && { pid: this.stdio.pid, restarts: this.stdio.restarts };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.stdio?.close();
+    if (this.kind === 'http') await this.discoveryClient?.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,94 @@
+// stdio upstreams through both routes: @modelcontextprotocol/server-everything, and a server
+// that crashes mid-call (the caller gets an error, the child is restarted, later calls work).
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRequire } from 'node:module';
+import { rawSession, rpc, startHarness, type Harness } from './harness.ts';
+
+const require = createRequire(import.meta.url);
+const EVERYTHING = require.resolve('@modelcontextprotocol/server-everything/dist/index.js');
+const CRASH = new URL('../fixtures/crash-server.mjs', import.meta.url).pathname;
+const BASE = ['mcp:tools:call'];
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness({
+    upstreams: [
+      { name: 'everything', command: process.execPath, args: [EVERYTHING, 'stdio'] },
+      { name: 'crashy', command: process.execPath, args: [CRASH] },
+    ],
+  });
+});
+afterAll(async () => h?.close());
+
+describe.each([
+  { route: '/u/everything/mcp', name: (t: string) => t, prefix: '' },
+  { route: '/mcp', name: (t: string) => `everything.${t}`, prefix: 'everything.' },
+])('server-everything via $route', ({ route, name }) => {
+  it('lists, calls, reads resources and prompts', async () => {
+    const c = await h.client(route, await h.token(BASE, { route }));
+    const tools = (await c.listTools()).tools.map((t) => t.name);
+    expect(tools).toContain(name('echo'));
+    const r = await c.callTool({ name: name('echo'), arguments: { message: 'via stdio' } });
+    expect(JSON.stringify(r.content)).toContain('via stdio');
+    const res = await c.listResources();
+    expect(res.resources.length).toBeGreaterThan(0);
+    const read = await c.readResource({ uri: res.resources[0].uri });
+    expect(read.contents.length).toBeGreaterThan(0);
+    const prompts = (await c.listPrompts()).prompts;
+    expect(prompts.length).toBeGreaterThan(0);
+    expect(prompts.every((p) => p.name.startsWith(route === '/mcp' ? 'everything.' : ''))).toBe(
+      true,
+    );
+    await c.close();
+  });
+});
+
+describe.each(['/u/crashy/mcp', '/mcp'])(
+  'a stdio upstream that crashes mid-call via %s',
+  (route) => {
+    it('fails that call with a JSON-RPC error, restarts the child and serves the next call', async () => {
+      const up = h.gw.upstreams.find((u) => u.name === 'crashy')!;
+      const before = up.process!.restarts;
+      const tool = (t: string) => (route === '/mcp' ? `crashy.${t}` : t);
+      const s = await rawSession(`${h.gw.url}${route}`, await h.token(BASE, { route }));
+      const r = await rpc(
+        `${h.gw.url}${route}`,
+        {
+          jsonrpc: '2.0',
+          id: 5,
+          method: 'tools/call',
+          params: { name: tool('crash'), arguments: {} },
+        },
+        s,
+      );
+      expect(r.json).toMatchObject({ id: 5, error: { code: -32010 } });
+      await new Promise((ok) => setTimeout(ok, 100));
+      const rec = h
+        .audit()
+        .filter((x) => x.request_id === 5 && x.route === route)
+        .at(-1);
+      expect(rec).toMatchObject({
+        tool: tool('crash'),
+        upstream: 'crashy',
+        decision: 'allow',
+        outcome: 'error',
+        error_code: -32010,
+      });
+      await new Promise<void>((ok) =>
+        up.process!.restarts > before ? ok() : up.once('changed', () => ok()),
+      );
+      const again = await rpc(
+        `${h.gw.url}${route}`,
+        {
+          jsonrpc: '2.0',
+          id: 6,
+          method: 'tools/call',
+          params: { name: tool('pid'), arguments: {} },
+        },
+        s,
+      );
+      expect(again.json?.result?.content?.[0]?.text, again.text).toBe(String(up.process!.pid));
+    });
+  },
+);

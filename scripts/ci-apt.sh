@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Debian packages the test suite needs as real peers (called by .ci/run; safe to rerun).
+#   rsyslog — test/audit/syslog-rsyslog.test.ts starts its own rsyslogd (imtcp on loopback)
+#             to receive RFC 5424 records over TCP with octet-counting framing.
+# Idempotent: packages already installed are skipped, and `apt-get update` runs at most once.
+set -euo pipefail
+
+PACKAGES=(rsyslog ca-certificates)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+if [ "${#missing[@]}" -eq 0 ]; then
+  exit 0
+fi
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO=(sudo -n)
+fi
+export DEBIAN_FRONTEND=noninteractive
+echo "ci-apt: installing ${missing[*]}" >&2
+"${SUDO[@]}" apt-get update -qq >/dev/null
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,204 @@
+// The auditor: turns each answered request into one sealed, redacted JSON line and hands it to
+// every sink. Local sinks (file, stdout) are written directly; remote sinks (syslog, HTTP) go
+// through their spool. In sync mode `record()` resolves only once the local write is durable,
+// which is what lets the gateway release a tools/call response only after it is on disk.
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { GENESIS, seal, canonicalize, type ChainHead } from './canonical.ts';
+import type { AuditConfig } from './config.ts';
+import { AuditClosedError, AuditUnavailableError } from './errors.ts';
+import { buildRecord, type AuditInput } from './record.ts';
+import { buildRedactor, type Redactor, type RedactionCounts } from './redact/index.ts';
+import { RemoteQueue, type RemoteStats } from './remote.ts';
+import { Spool } from './spool.ts';
+import { FileSink } from './sinks/file.ts';
+import { HttpTransport } from './sinks/http.ts';
+import { StdoutSink } from './sinks/stdout.ts';
+import { SyslogTransport } from './sinks/syslog.ts';
+
+export interface AuditMetrics {
+  records_total: number;
+  /** Per local sink: records written (and synced, in sync mode). */
+  records_written: Record<string, number>;
+  /** Per remote sink: delivery state. `spooled` counts records that had to wait in the spool
+   *  because the sink was failing or still unconfirmed. */
+  remote: Record<string, RemoteStats>;
+  rejected_total: number;
+  redactions: RedactionCounts;
+}
+
+export interface Auditor {
+  /** Seals and writes one record. Sync mode: resolves when durable on the local sinks.
+   *  Async mode: resolves when queued. Rejects only on local write failure (disk full, …). */
+  record(input: AuditInput): Promise<void>;
+  /** The compiled redactor (config patterns and field rules). */
+  readonly redactor: Redactor;
+  /** What the client receives: the result redacted when `redaction.results_to_client`. */
+  clientResult<T>(result: T): T;
+  /** False when a remote spool is full: with on_full=reject the gateway should answer 503. */
+  canAccept(): boolean;
+  /** Call before serving a request: resolves when it may proceed; with on_full=block waits
+   *  for spool space, with on_full=reject throws AuditUnavailableError (status 503). */
+  admit(): Promise<void>;
+  metrics(): AuditMetrics;
+  /** Prometheus text exposition of metrics() (for /metrics). */
+  prometheus(): string;
+  /** Syncs the local sinks. */
+  flush(): Promise<void>;
+  /** Flushes, gives remote sinks up to timeoutMs to drain (the spool keeps the rest for the
+   *  next start), and closes. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+interface LocalSink {
+  name: string;
+  written: number;
+  write(data: string): Promise<void>;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Headroom for seq/prev/hash and framing when checking spool space before sealing. */
+const SEAL_OVERHEAD = 200;
+
+export async function createAuditor(
+  cfg: AuditConfig,
+  opts: { logger?: Logger; stdout?: NodeJS.WritableStream } = {},
+): Promise<Auditor> {
+  const { logger } = opts;
+  const redactor = buildRedactor(cfg.redaction);
+  const sync = cfg.mode === 'sync';
+  const locals: LocalSink[] = [];
+  const remotes: RemoteQueue[] = [];
+  let head: ChainHead = { seq: 0, prev: GENESIS };
+  for (const s of cfg.sinks) {
+    if (s.type === 'file') {
+      const f = new FileSink(s, sync, logger);
+      const h = await f.open();
+      if (h && h.seq > head.seq) head = h;
+      locals.push(f);
+    } else if (s.type === 'stdout') locals.push(new StdoutSink(opts.stdout));
+    else {
+      const transport = s.type === 'syslog' ? new SyslogTransport(s) : new HttpTransport(s);
+      const spool = new Spool(join(cfg.spool.dir, s.name), cfg.spool.max_bytes);
+      const q = new RemoteQueue(
+        s.name,
+        spool,
+        transport,
+        s.type === 'http' ? s.batch_size : 256,
+        s.type === 'http' ? s.flush_ms : 0,
+        logger,
+      );
+      await q.start();
+      remotes.push(q);
+    }
+  }
+  let total = 0;
+  let rejected = 0;
+  let closed = false;
+  const redactions: RedactionCounts = {};
+  /** Running average line size: admission asks for room for one typical record. */
+  let typical = SEAL_OVERHEAD * 4;
+  const full = (bytes: number): RemoteQueue[] => remotes.filter((q) => !q.canAccept(bytes));
+
+  const record = async (input: AuditInput): Promise<void> => {
+    if (closed) throw new AuditClosedError();
+    const body = buildRecord(input, redactor, cfg.results === 'full');
+    // The record is never dropped: with on_full=block it waits for space here; with reject
+    // the gateway's admit() refused new calls already, and a record that still finds the
+    // spool full (a call admitted just before) overshoots the bound by that one record.
+    if (cfg.on_full === 'block') {
+      const estimate = canonicalize(body).length + SEAL_OVERHEAD;
+      for (const q of remotes) await q.waitForSpace(estimate);
+    }
+    // Sealing and enqueueing are synchronous, so lines reach every sink in seq order.
+    const { line } = seal(head, body);
+    typical = Math.round(typical * 0.9 + line.length * 0.1);
+    total++;
+    for (const [k, n] of Object.entries(body.redactions as RedactionCounts))
+      redactions[k] = (redactions[k] ?? 0) + n;
+    const writes = [...locals.map((l) => l.write(line)), ...remotes.map((q) => q.append(line, 1))];
+    const all = Promise.all(writes).then(() => undefined);
+    if (sync) return all;
+    all.catch((e: Error) => logger?.error({ err: e.message }, 'audit write failed'));
+  };
+
+  const metrics = (): AuditMetrics => ({
+    records_total: total,
+    records_written: Object.fromEntries(locals.map((l) => [l.name, l.written])),
+    remote: Object.fromEntries(remotes.map((q) => [q.name, q.stat()])),
+    rejected_total: rejected,
+    redactions: { ...redactions },
+  });
+
+  return {
+    record,
+    redactor,
+    clientResult: <T>(r: T): T => (cfg.redaction.results_to_client ? redactor.result(r) : r),
+    canAccept: () => full(typical).length === 0,
+    async admit() {
+      if (closed) throw new AuditClosedError();
+      const f = full(typical);
+      if (f.length === 0) return;
+      if (cfg.on_full === 'reject') {
+        rejected++;
+        throw new AuditUnavailableError(f.map((q) => q.name));
+      }
+      for (const q of f) await q.waitForSpace(typical);
+    },
+    metrics,
+    prometheus: () => prometheusText(metrics()),
+    flush: async () => {
+      await Promise.all(locals.map((l) => l.flush()));
+    },
+    async close(timeoutMs = 5000) {
+      if (closed) return;
+      closed = true;
+      await Promise.all(locals.map((l) => l.close()));
+      const drained = await Promise.all(remotes.map((q) => q.close(timeoutMs)));
+      remotes.forEach((q, i) => {
+        if (!drained[i])
+          logger?.warn(
+            { sink: q.name },
+            'audit sink not drained at shutdown; records stay spooled for the next start',
+          );
+      });
+    },
+  };
+}
+
+function prometheusText(m: AuditMetrics): string {
+  const esc = (s: string): string =>
+    s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+  const out: string[] = [
+    '# HELP warden_audit_records_total Audit records sealed.',
+    '# TYPE warden_audit_records_total counter',
+    `warden_audit_records_total ${m.records_total}`,
+    '# HELP warden_audit_records_written_total Records written per local sink.',
+    '# TYPE warden_audit_records_written_total counter',
+    ...Object.entries(m.records_written).map(
+      ([k, v]) => `warden_audit_records_written_total{sink="${esc(k)}"} ${v}`,
+    ),
+    '# HELP warden_audit_rejected_total Calls refused with 503 because a spool was full.',
+    '# TYPE warden_audit_rejected_total counter',
+    `warden_audit_rejected_total ${m.rejected_total}`,
+  ];
+  const remote: Array<[string, string, keyof RemoteStats]> = [
+    ['warden_audit_delivered_total', 'counter', 'delivered'],
+    ['warden_audit_spooled_total', 'counter', 'spooled'],
+    ['warden_audit_delivery_failures_total', 'counter', 'failures'],
+    ['warden_audit_spool_bytes', 'gauge', 'pending_bytes'],
+    ['warden_audit_delivery_lag_seconds', 'gauge', 'lag_ms'],
+  ];
+  for (const [name, type, key] of remote) {
+    out.push(`# TYPE ${name} ${type}`);
+    for (const [sink, s] of Object.entries(m.remote)) {
+      const v = key === 'lag_ms' ? s.lag_ms / 1000 : Number(s[key]);
+      out.push(`${name}{sink="${esc(sink)}"} ${v}`);
+    }
+  }
+  out.push('# TYPE warden_audit_redactions_total counter');
+  for (const [k, v] of Object.entries(m.redactions))
+    out.push(`warden_audit_redactions_total{kind="${esc(k)}"} ${v}`);
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,290 @@
+// `audit:` in warden.yaml: validated here, so every error names its key path
+// ("audit.sinks[1].port: …"). The config loader calls parseAuditConfig(raw.audit, 'audit').
+import RE2 from 're2';
+import { UserInputError } from '../errors/index.ts';
+import { FIELD_RULE } from './redact/fields.ts';
+import { BUILTIN_DETECTORS } from './redact/patterns.ts';
+
+export interface FileSinkConfig {
+  type: 'file';
+  path: string;
+  /** Rotate when the file would exceed this size (0 = never). */
+  max_bytes: number;
+  /** Rotate when the file is older than this (0 = never). */
+  max_age_s: number;
+  /** In async mode, fsync at most this often. Sync mode fsyncs before acknowledging. */
+  fsync_interval_ms: number;
+}
+export interface StdoutSinkConfig {
+  type: 'stdout';
+}
+export interface SyslogSinkConfig {
+  type: 'syslog';
+  name: string;
+  host: string;
+  port: number;
+  tls:
+    | false
+    | {
+        ca?: string;
+        cert?: string;
+        key?: string;
+        servername?: string;
+        reject_unauthorized: boolean;
+      };
+  app_name: string;
+  /** RFC 5424 §6.2.1 facility number (16 = local0). */
+  facility: number;
+  hostname?: string;
+  /** TCP gives no receipt: records stay queued until the connection survived this long after
+   *  they were written, and are re-sent if it drops earlier (at-least-once). */
+  confirm_ms: number;
+}
+export interface HttpSinkConfig {
+  type: 'http';
+  name: string;
+  url: string;
+  batch_size: number;
+  flush_ms: number;
+  headers: Record<string, string>;
+  timeout_ms: number;
+}
+export type SinkConfig = FileSinkConfig | StdoutSinkConfig | SyslogSinkConfig | HttpSinkConfig;
+export type RemoteSinkConfig = SyslogSinkConfig | HttpSinkConfig;
+
+export interface AuditConfig {
+  mode: 'sync' | 'async';
+  on_full: 'block' | 'reject';
+  sinks: SinkConfig[];
+  spool: { dir: string; max_bytes: number };
+  /** `summary` keeps {is_error, content_types, bytes}; `full` also keeps the redacted result. */
+  results: 'summary' | 'full';
+  redaction: {
+    kinds?: string[];
+    patterns: Array<{ name: string; regex: string }>;
+    fields: string[];
+    /** Also redact tool results before they reach the client. */
+    results_to_client: boolean;
+  };
+}
+
+type Raw = Record<string, unknown>;
+const KINDS = new Set(BUILTIN_DETECTORS.map((d) => d.kind));
+
+const bad = (where: string, msg: string): UserInputError =>
+  new UserInputError('CONFIG_INVALID', msg, { where });
+
+function obj(v: unknown, where: string, keys: string[]): Raw {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) throw bad(where, 'expected a mapping');
+  for (const k of Object.keys(v)) if (!keys.includes(k)) throw bad(`${where}.${k}`, 'unknown key');
+  return v as Raw;
+}
+function str(v: unknown, where: string, def?: string): string {
+  if (v === undefined && def !== undefined) return def;
+  if (typeof v !== 'string' || v === '') throw bad(where, 'expected a non-empty string');
+  return v;
+}
+function int(
+  v: unknown,
+  where: string,
+  def: number,
+  min = 0,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  if (v === undefined) return def;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+    throw bad(where, `expected an integer from ${min} to ${max}`);
+  return v;
+}
+function bool(v: unknown, where: string, def: boolean): boolean {
+  if (v === undefined) return def;
+  if (typeof v !== 'boolean') throw bad(where, 'expected true or false');
+  return v;
+}
+function oneOf<T extends string>(v: unknown, where: string, options: readonly T[]): T {
+  if (v === undefined) return options[0];
+  if (!options.includes(v as T)) throw bad(where, `expected one of ${options.join(', ')}`);
+  return v as T;
+}
+function list(v: unknown, where: string): unknown[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) throw bad(where, 'expected a list');
+  return v;
+}
+
+function sink(raw: unknown, where: string, index: number): SinkConfig {
+  const type = (raw as Raw | null)?.type;
+  const name = (r: Raw): string => str(r.name, `${where}.name`, `${String(type)}-${index}`);
+  switch (type) {
+    case 'file': {
+      const r = obj(raw, where, ['type', 'path', 'max_bytes', 'max_age_s', 'fsync_interval_ms']);
+      return {
+        type,
+        path: str(r.path, `${where}.path`),
+        max_bytes: int(r.max_bytes, `${where}.max_bytes`, 0),
+        max_age_s: int(r.max_age_s, `${where}.max_age_s`, 0),
+        fsync_interval_ms: int(r.fsync_interval_ms, `${where}.fsync_interval_ms`, 1000, 1),
+      };
+    }
+    case 'stdout':
+      obj(raw, where, ['type']);
+      return { type };
+    case 'syslog': {
+      const r = obj(raw, where, [
+        'type',
+        'name',
+        'host',
+        'port',
+        'tls',
+        'app_name',
+        'facility',
+        'hostname',
+        'confirm_ms',
+      ]);
+      let tls: SyslogSinkConfig['tls'] = false;
+      if (r.tls === true) tls = { reject_unauthorized: true };
+      else if (r.tls !== undefined && r.tls !== false) {
+        const t = obj(r.tls, `${where}.tls`, [
+          'ca',
+          'cert',
+          'key',
+          'servername',
+          'reject_unauthorized',
+        ]);
+        const opt = (k: string) =>
+          t[k] === undefined ? undefined : str(t[k], `${where}.tls.${k}`);
+        tls = {
+          ca: opt('ca'),
+          cert: opt('cert'),
+          key: opt('key'),
+          servername: opt('servername'),
+          reject_unauthorized: bool(
+            t.reject_unauthorized,
+            `${where}.tls.reject_unauthorized`,
+            true,
+          ),
+        };
+      }
+      // RFC 5424 §6.2.5: APP-NAME is 1*48 PRINTUSASCII.
+      const app = str(r.app_name, `${where}.app_name`, 'mcp-warden');
+      if (!/^[\x21-\x7e]{1,48}$/.test(app))
+        throw bad(`${where}.app_name`, 'expected 1–48 printable ASCII characters');
+      return {
+        type,
+        name: name(r),
+        host: str(r.host, `${where}.host`),
+        port: int(r.port, `${where}.port`, tls ? 6514 : 514, 1, 65535),
+        tls,
+        app_name: app,
+        facility: int(r.facility, `${where}.facility`, 13, 0, 23),
+        hostname: r.hostname === undefined ? undefined : str(r.hostname, `${where}.hostname`),
+        confirm_ms: int(r.confirm_ms, `${where}.confirm_ms`, 2000),
+      };
+    }
+    case 'http': {
+      const r = obj(raw, where, [
+        'type',
+        'name',
+        'url',
+        'batch_size',
+        'flush_ms',
+        'headers',
+        'timeout_ms',
+      ]);
+      const url = str(r.url, `${where}.url`);
+      if (!/^https?:\/\//.test(url))
+        throw bad(`${where}.url`, 'expected an http:// or https:// URL');
+      const h = obj(r.headers, `${where}.headers`, Object.keys((r.headers as Raw) ?? {}));
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(h)) headers[k] = str(v, `${where}.headers.${k}`);
+      return {
+        type,
+        name: name(r),
+        url,
+        batch_size: int(r.batch_size, `${where}.batch_size`, 500, 1),
+        flush_ms: int(r.flush_ms, `${where}.flush_ms`, 200, 0),
+        headers,
+        timeout_ms: int(r.timeout_ms, `${where}.timeout_ms`, 10_000, 1),
+      };
+    }
+    default:
+      throw bad(`${where}.type`, 'expected one of file, stdout, syslog, http');
+  }
+}
+
+export function parseAuditConfig(raw: unknown, where = 'audit'): AuditConfig {
+  const r = obj(raw, where, ['mode', 'on_full', 'sinks', 'spool', 'results', 'redaction']);
+  const sinks =
+    raw === undefined || r.sinks === undefined
+      ? [{ type: 'stdout' } as SinkConfig]
+      : list(r.sinks, `${where}.sinks`).map((s, i) => sink(s, `${where}.sinks[${i}]`, i));
+  const names = new Set<string>();
+  sinks.forEach((s, i) => {
+    if (s.type !== 'syslog' && s.type !== 'http') return;
+    if (names.has(s.name))
+      throw bad(
+        `${where}.sinks[${i}].name`,
+        `duplicate sink name ${JSON.stringify(s.name)} (each remote sink has its own spool)`,
+      );
+    names.add(s.name);
+  });
+  const sp = obj(r.spool, `${where}.spool`, ['dir', 'max_bytes']);
+  const red = obj(r.redaction, `${where}.redaction`, [
+    'kinds',
+    'patterns',
+    'fields',
+    'results_to_client',
+  ]);
+  const kinds =
+    red.kinds === undefined
+      ? undefined
+      : list(red.kinds, `${where}.redaction.kinds`).map((k, i) => {
+          const w = `${where}.redaction.kinds[${i}]`;
+          if (!KINDS.has(str(k, w)))
+            throw bad(w, `unknown kind ${JSON.stringify(k)} (one of ${[...KINDS].join(', ')})`);
+          return k as string;
+        });
+  const patterns = list(red.patterns, `${where}.redaction.patterns`).map((p, i) => {
+    const w = `${where}.redaction.patterns[${i}]`;
+    const o = obj(p, w, ['name', 'regex']);
+    const name = str(o.name, `${w}.name`);
+    if (!/^[a-z][a-z0-9_]{0,31}$/.test(name))
+      throw bad(`${w}.name`, 'expected [a-z][a-z0-9_]*, at most 32 characters');
+    const regex = str(o.regex, `${w}.regex`);
+    let re: RE2;
+    try {
+      re = new RE2(regex);
+    } catch (e) {
+      throw bad(
+        `${w}.regex`,
+        `pattern ${JSON.stringify(name)} is not a valid RE2 expression: ${(e as Error).message}`,
+      );
+    }
+    if (re.test(''))
+      throw bad(`${w}.regex`, `pattern ${JSON.stringify(name)} matches the empty string`);
+    return { name, regex };
+  });
+  const fields = list(red.fields, `${where}.redaction.fields`).map((f, i) => {
+    const w = `${where}.redaction.fields[${i}]`;
+    if (!FIELD_RULE.test(str(f, w)))
+      throw bad(w, 'expected a key name of [A-Za-z0-9_.-], `*` as wildcard');
+    return f as string;
+  });
+  return {
+    mode: oneOf(r.mode, `${where}.mode`, ['sync', 'async'] as const),
+    on_full: oneOf(r.on_full, `${where}.on_full`, ['block', 'reject'] as const),
+    sinks,
+    spool: {
+      dir: str(sp.dir, `${where}.spool.dir`, './audit-spool'),
+      max_bytes: int(sp.max_bytes, `${where}.spool.max_bytes`, 64 * 1024 * 1024, 1024),
+    },
+    results: oneOf(r.results, `${where}.results`, ['summary', 'full'] as const),
+    redaction: {
+      kinds,
+      patterns,
+      fields,
+      results_to_client: bool(red.results_to_client, `${where}.redaction.results_to_client`, false),
+    },
+  };
+}

@@ -1,0 +1,98 @@
+// Builds the body of an audit record from what the gateway knows about one answered request:
+// the PRODUCT.md contract fields, redacted, plus what the audit issue adds (decision id,
+// redaction kinds and counts, sizes). Sealing (seq, prev, hash) happens in the auditor.
+import { randomUUID } from 'node:crypto';
+import type { RedactionCounts, Redactor } from './redact/index.ts';
+
+export type AuditDecision = 'allow' | 'deny' | 'none';
+export type AuditOutcome = 'ok' | 'tool_error' | 'denied' | 'error';
+
+/** What the gateway hands to `record()`. The first block is exactly the fields of
+ *  src/gateway/audit-hook.ts `AuditRecord`, so the hook's object can be passed as is. */
+export interface AuditInput {
+  time: string;
+  request_id: string | number | null;
+  subject: string | null;
+  client: string | null;
+  route: string;
+  upstream: string | null;
+  method: string;
+  tool: string | null;
+  decision: AuditDecision;
+  reasons: string[];
+  outcome: AuditOutcome;
+  status: number;
+  error_code?: number;
+  duration_ms: number;
+  arguments?: unknown;
+  result?: { is_error: boolean; content_types: string[]; bytes: number };
+  policy_revision: string | null;
+  session?: string;
+  // --- optional extras the audit module understands ---
+  /** The policy engine's decision id; one is generated when absent. */
+  decision_id?: string;
+  /** The raw CallToolResult: summarized (and, with `audit.results: full`, kept redacted). */
+  result_value?: unknown;
+  /** Error message returned to the client (redacted before it is stored). */
+  error_message?: string;
+  /** Request headers worth keeping (redacted; credentials by name). */
+  headers?: Record<string, string | string[] | undefined>;
+}
+
+export const RECORD_VERSION = 1;
+
+export function summarize(
+  result: unknown,
+): { is_error: boolean; content_types: string[]; bytes: number } | undefined {
+  const r = result as { isError?: boolean; content?: Array<{ type?: string }> } | undefined;
+  if (!r || typeof r !== 'object') return undefined;
+  const types = Array.isArray(r.content) ? [...new Set(r.content.map((c) => String(c?.type)))] : [];
+  return { is_error: r.isError === true, content_types: types, bytes: byteLength(r) };
+}
+
+const byteLength = (v: unknown): number =>
+  v === undefined ? 0 : Buffer.byteLength(JSON.stringify(v) ?? '');
+
+export function buildRecord(
+  input: AuditInput,
+  redactor: Redactor,
+  keepResults: boolean,
+): Record<string, unknown> {
+  const counts: RedactionCounts = {};
+  const summary = input.result ?? summarize(input.result_value);
+  const result: Record<string, unknown> | undefined = summary && { ...summary };
+  if (result && keepResults && input.result_value !== undefined)
+    result.value = redactor.result(input.result_value, counts);
+  const body: Record<string, unknown> = {
+    v: RECORD_VERSION,
+    time: input.time,
+    request_id: input.request_id,
+    subject: input.subject,
+    client: input.client,
+    route: input.route,
+    upstream: input.upstream,
+    method: input.method,
+    tool: input.tool,
+    decision: input.decision,
+    decision_id: input.decision_id ?? randomUUID(),
+    // Policy reasons can quote arguments ("no such tool: …"), so they are redacted too.
+    reasons: input.reasons.map((r) => redactor.text(r, counts)),
+    outcome: input.outcome,
+    status: input.status,
+    error_code: input.error_code,
+    error:
+      input.error_message === undefined ? undefined : redactor.text(input.error_message, counts),
+    duration_ms: input.duration_ms,
+    arguments: input.arguments === undefined ? undefined : redactor.value(input.arguments, counts),
+    result,
+    headers: input.headers === undefined ? undefined : redactor.headers(input.headers, counts),
+    policy_revision: input.policy_revision,
+    session: input.session,
+    sizes: {
+      arguments_bytes: byteLength(input.arguments),
+      result_bytes: summary?.bytes ?? 0,
+    },
+  };
+  body.redactions = counts;
+  return body;
+}

@@ -1,0 +1,258 @@
+// The redactor: every detector (built-in and custom) compiled ONCE into a single RE2 union and
+// run in one linear pass over UTF-8 bytes; field-name rules applied while walking JSON. The
+// replacement is `[REDACTED:<kind>]` (PRODUCT.md "Audit record contract"); callers get per-kind
+// counts, never the values.
+//
+// Throughput notes (bench/redact): the union is compiled without capture groups, because asking
+// RE2 for submatches forces its slower NFA engines on every match; which detector matched is
+// then found by an anchored RE2.Set over the matched bytes. A JSON value is redacted by joining
+// all its strings into one buffer and scanning that once: a native call per string costs more
+// than the scan itself.
+import RE2 from 're2';
+import type { Detector } from './patterns.ts';
+import { compileFieldRules } from './fields.ts';
+
+export type RedactionCounts = Record<string, number>;
+
+export interface Redactor {
+  /** Redacts one string. */
+  text(s: string, counts?: RedactionCounts): string;
+  /** Copy of a JSON value with field rules and patterns applied (keys included). */
+  value<T>(v: T, counts?: RedactionCounts): T;
+  /** An MCP CallToolResult: text content, structuredContent, embedded resources, _meta.
+   *  Base64 payloads (image/audio `data`, resource `blob`) are left alone: pattern hits inside
+   *  base64 are noise, and decoding arbitrary binaries is not the audit's job. */
+  result<T>(r: T, counts?: RedactionCounts): T;
+  /** HTTP headers: sensitive names wholesale, other values by pattern. */
+  headers(
+    h: Record<string, string | string[] | undefined>,
+    counts?: RedactionCounts,
+  ): Record<string, string | string[]>;
+  /** The kinds this redactor can emit from patterns, in priority order. */
+  readonly kinds: readonly string[];
+}
+
+/** Shortest candidate any built-in can match ("a@b.co", "1::2:3"): skip shorter strings. */
+const MIN_CANDIDATE = 6;
+/** JSON nested deeper than this is redacted as serialized text (field rules stop applying),
+ *  so hostile nesting cannot exhaust the stack. */
+const MAX_DEPTH = 64;
+const BINARY_KEYS = new Set(['blob', 'data']);
+
+export const replacement = (kind: string): string => `[REDACTED:${kind}]`;
+
+interface Span {
+  start: number;
+  end: number;
+  detector: number;
+}
+
+interface Slot {
+  target: Record<string, unknown> | unknown[];
+  key: string | number;
+  start: number;
+  end: number;
+}
+
+export function createRedactor(
+  detectors: readonly Detector[],
+  fieldRules: readonly string[],
+): Redactor {
+  const union = new RE2(detectors.map((d) => `(?:${d.source})`).join('|'), 'g');
+  const which = new RE2.Set(
+    detectors.map((d) => d.source),
+    { anchor: 'both' },
+  );
+  const replacements = detectors.map((d) => Buffer.from(replacement(d.kind)));
+  const fieldRule = compileFieldRules(fieldRules);
+  const minLen = detectors.some((d) => d.custom) ? 1 : MIN_CANDIDATE;
+  const keyCache = new Map<string, string>();
+
+  /** All findings in buf, in order, none crossing a `limits` boundary (joined strings). */
+  const scan = (buf: Buffer, counts: RedactionCounts | undefined, limits?: number[]): Span[] => {
+    const spans: Span[] = [];
+    union.lastIndex = 0;
+    let m: ReturnType<typeof union.exec>;
+    while ((m = union.exec(buf)) !== null) {
+      const start = m.index;
+      const end = start + m[0].length;
+      if (end === start) {
+        union.lastIndex = start + 1;
+        continue;
+      }
+      // Leftmost-first union: the first detector (in priority order) matching these bytes.
+      // Out of context a `\b` at the slice edge always holds, so a later detector can only be
+      // mislabeled as an earlier one, never missed.
+      const ids = which.match(m[0]);
+      const d = ids.length === 0 ? 0 : Math.min(...ids);
+      const det = detectors[d];
+      let len = det.validate ? det.validate(buf, start, end) : end - start;
+      if (len > 0 && limits && crosses(limits, start, start + len)) len = 0;
+      if (len === 0) {
+        // Rejected (bad checksum, part of a longer run): another finding may start just after.
+        union.lastIndex = start + 1;
+        continue;
+      }
+      spans.push({ start, end: start + len, detector: d });
+      union.lastIndex = start + len;
+      if (counts) counts[det.kind] = (counts[det.kind] ?? 0) + 1;
+    }
+    return spans;
+  };
+
+  /** buf[from, to) with the spans inside it replaced; spans are consumed from spans[i]. */
+  const rebuild = (buf: Buffer, from: number, to: number, spans: Span[], i: number): string => {
+    const parts: Buffer[] = [];
+    let last = from;
+    for (; i < spans.length && spans[i].start < to; i++) {
+      parts.push(buf.subarray(last, spans[i].start), replacements[spans[i].detector]);
+      last = spans[i].end;
+    }
+    parts.push(buf.subarray(last, to));
+    return Buffer.concat(parts).toString('utf8');
+  };
+
+  const text = (s: string, counts?: RedactionCounts): string => {
+    if (s.length < minLen) return s;
+    const buf = Buffer.from(s, 'utf8');
+    const spans = scan(buf, counts);
+    return spans.length === 0 ? s : rebuild(buf, 0, buf.length, spans, 0);
+  };
+
+  const key = (k: string, counts: RedactionCounts | undefined): string => {
+    if (k.length < minLen) return k;
+    const hit = keyCache.get(k);
+    if (hit === k) return k;
+    const local: RedactionCounts = {};
+    const r = text(k, local);
+    if (r === k && keyCache.size < 4096) keyCache.set(k, k);
+    if (counts)
+      for (const [kind, n] of Object.entries(local)) counts[kind] = (counts[kind] ?? 0) + n;
+    return r;
+  };
+
+  const value = (v: unknown, counts: RedactionCounts | undefined, skipBinary: boolean): unknown => {
+    if (typeof v === 'string') return text(v, counts);
+    if (v === null || typeof v !== 'object') return v;
+    // Pass 1: copy the structure, apply field rules, and collect every string long enough to
+    // hold a finding into one joined buffer.
+    const strings: string[] = [];
+    const slots: Slot[] = [];
+    let offset = 0;
+    // Offsets are in UTF-16 units here and converted to bytes below only if the text is not
+    // ASCII; one Buffer.from over the joined text is far cheaper than one per string.
+    const take = (target: Slot['target'], k: string | number, s: string): void => {
+      strings.push(s);
+      slots.push({ target, key: k, start: offset, end: offset + s.length });
+      offset += s.length + 1;
+    };
+    const walk = (x: unknown, depth: number): unknown => {
+      if (x === null || typeof x !== 'object') return x;
+      if (depth >= MAX_DEPTH) {
+        // Deeper than any sane tool result: keep it as text (still scanned, as one string),
+        // or, if even serializing overflows, drop the subtree rather than leak it.
+        let flat: string;
+        try {
+          flat = JSON.stringify(x);
+        } catch {
+          return '[REDACTED:too_deep]';
+        }
+        return text(flat, counts);
+      }
+      if (Array.isArray(x)) {
+        const out: unknown[] = new Array(x.length);
+        for (let i = 0; i < x.length; i++) {
+          const e = x[i];
+          if (typeof e === 'string') {
+            out[i] = e;
+            if (e.length >= minLen) take(out, i, e);
+          } else out[i] = walk(e, depth + 1);
+        }
+        return out;
+      }
+      const out: Record<string, unknown> = {};
+      for (const [k, e] of Object.entries(x as Record<string, unknown>)) {
+        if (e === undefined) continue;
+        const name = key(k, counts);
+        const rule = fieldRule(k);
+        if (rule !== null) {
+          out[name] = replacement(rule);
+          if (counts) counts[rule] = (counts[rule] ?? 0) + 1;
+        } else if (typeof e === 'string') {
+          out[name] = e;
+          if (e.length >= minLen && !(skipBinary && BINARY_KEYS.has(k))) take(out, name, e);
+        } else out[name] = walk(e, depth + 1);
+      }
+      return out;
+    };
+    const copy = walk(v, 0);
+    if (slots.length === 0) return copy;
+    // Pass 2: one scan, then write the redacted strings back into the copy.
+    const joined = strings.join('\u0000');
+    const buf = Buffer.from(joined, 'utf8');
+    if (buf.length !== joined.length) {
+      let at = 0;
+      for (let k = 0; k < slots.length; k++) {
+        const len = Buffer.byteLength(strings[k], 'utf8');
+        slots[k].start = at;
+        slots[k].end = at + len;
+        at += len + 1;
+      }
+    }
+    const limits = slots.map((s) => s.end);
+    const spans = scan(buf, counts, limits);
+    let i = 0;
+    for (const slot of slots) {
+      while (i < spans.length && spans[i].start < slot.start) i++;
+      if (i < spans.length && spans[i].start < slot.end) {
+        (slot.target as Record<string, unknown>)[slot.key as string] = rebuild(
+          buf,
+          slot.start,
+          slot.end,
+          spans,
+          i,
+        );
+      }
+    }
+    return copy;
+  };
+
+  return {
+    kinds: [...new Set(detectors.map((d) => d.kind))],
+    text,
+    value: <T>(v: T, counts?: RedactionCounts) => value(v, counts, false) as T,
+    result: <T>(r: T, counts?: RedactionCounts) => value(r, counts, true) as T,
+    headers(h, counts) {
+      const out: Record<string, string | string[]> = {};
+      for (const [name, val] of Object.entries(h)) {
+        if (val === undefined) continue;
+        const rule = fieldRule(name);
+        if (rule !== null) {
+          out[name] = replacement(rule);
+          if (counts) counts[rule] = (counts[rule] ?? 0) + 1;
+        } else {
+          out[name] = Array.isArray(val) ? val.map((x) => text(x, counts)) : text(val, counts);
+        }
+      }
+      return out;
+    },
+  };
+}
+
+/** True when [start, end) is not inside a single joined string; `ends` is sorted. */
+function crosses(ends: number[], start: number, end: number): boolean {
+  let lo = 0;
+  let hi = ends.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ends[mid] <= start) lo = mid + 1;
+    else hi = mid;
+  }
+  return end > ends[lo];
+}
+
+/** Number of capturing groups in an RE2 source: the empty alternative always matches "". */
+export function countGroups(source: string): number {
+  const m = new RE2(`(?:${source})|`).exec('');
+  return m === null ? 0 : m.length - 1;
+}

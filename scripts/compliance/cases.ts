@@ -111,6 +111,9 @@ export function planQuery(query: string, want?: Record<string, unknown>[]): Case
     const entrypoint = direct[1].slice(1).split('.').join('/');
     return { kind: 'entrypoint', entrypoint, variable: direct[2] };
   }
+  // `data = x`: the whole document, which the compiler serves as the empty entrypoint.
+  const whole = /^data\s*=\s*([A-Za-z_][A-Za-z0-9_]*)$/.exec(q);
+  if (whole) return { kind: 'entrypoint', entrypoint: '', variable: whole[1] };
   if (want && want.length > 1) return undefined;
   if (/\bdata\b(?!\s*[.[])/.test(q.replace(/"(?:[^"\\]|\\.)*"/g, '""'))) return undefined;
   const vars = want && want.length === 1 ? Object.keys(want[0]) : [];

@@ -33,9 +33,32 @@ export interface CompiledPolicy {
 
 /** Builtins the runtime evaluates inside WASM (src/rego/runtime/assembly). */
 export const NATIVE_BUILTINS: ReadonlySet<string> = new Set([
-  'equal', 'neq', 'lt', 'lte', 'gt', 'gte', 'plus', 'minus', 'mul', 'div', 'rem', 'and', 'or',
-  'count', 'internal.member_2', 'internal.member_3', 'is_number', 'is_string', 'is_boolean',
-  'is_array', 'is_set', 'is_object', 'is_null', 'type_name', 'abs', 'internal.template_string',
+  'equal',
+  'neq',
+  'lt',
+  'lte',
+  'gt',
+  'gte',
+  'plus',
+  'minus',
+  'mul',
+  'div',
+  'rem',
+  'and',
+  'or',
+  'count',
+  'internal.member_2',
+  'internal.member_3',
+  'is_number',
+  'is_string',
+  'is_boolean',
+  'is_array',
+  'is_set',
+  'is_object',
+  'is_null',
+  'type_name',
+  'abs',
+  'internal.template_string',
 ]);
 
 /** Compiles Rego modules to WASM. Throws RegoError (a UserInputError with `where` =

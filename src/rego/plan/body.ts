@@ -107,7 +107,8 @@ export function planExpr(env: Env, e: Expr): void {
       const v = fb.local();
       // `some … in` declares its variables: they shadow any outer binding of the same name.
       const declaredVars = new Set<string>();
-      for (const t of e.key ? [e.key, e.value] : [e.value]) allVarsOfTerm(t, isGlobalIn(env), declaredVars);
+      for (const t of e.key ? [e.key, e.value] : [e.value])
+        allVarsOfTerm(t, isGlobalIn(env), declaredVars);
       for (const name of declaredVars) env.scope.delete(name);
       fb.enter((block) => ({ op: Op.Scan, source: coll, key: k, value: v, block }));
       if (e.key) unifyOperand(env, e.key, k);
@@ -121,7 +122,7 @@ export function planExpr(env: Env, e: Expr): void {
 
 function planTermExpr(env: Env, t: Term): void {
   const fb = env.fb;
-  if (t.type === 'call' && (t.fn.length === 1) && (t.fn[0] === 'equal' || t.fn[0] === 'neq')) {
+  if (t.type === 'call' && t.fn.length === 1 && (t.fn[0] === 'equal' || t.fn[0] === 'neq')) {
     const [a, b] = planArgs(env, t.args);
     fb.emit({ op: t.fn[0] === 'equal' ? Op.Equal : Op.NotEqual, a, b });
     return;
@@ -206,12 +207,19 @@ function planWith(env: Env, e: Expr): void {
       continue;
     }
     const fnNode = target[0] === 'data' ? env.planner.tree.find(target.slice(1)) : undefined;
-    if (fnNode?.kind === 'function' || (target[0] !== 'input' && builtinArity(target.join('.')) !== undefined)) {
+    if (
+      fnNode?.kind === 'function' ||
+      (target[0] !== 'input' && builtinArity(target.join('.')) !== undefined)
+    ) {
       mocks.set(target.join('.'), mockValue(env, target.join('.'), w.value, mods));
       continue;
     }
     const value = planTerm(env, w.value);
-    mods.push({ local: target[0] === 'input' ? env.input : env.data, path: target.slice(1), value });
+    mods.push({
+      local: target[0] === 'input' ? env.input : env.data,
+      path: target.slice(1),
+      value,
+    });
     if (target[0] === 'data') overrides.push(target.slice(1).join('.'));
   }
   const saved = new Map<Local, Local>();
@@ -518,7 +526,10 @@ export function planTerm(env: Env, t: Term): Operand {
   }
 }
 
-function planComprehension(env: Env, t: Term & { type: 'arraycomp' | 'setcomp' | 'objectcomp' }): Operand {
+function planComprehension(
+  env: Env,
+  t: Term & { type: 'arraycomp' | 'setcomp' | 'objectcomp' },
+): Operand {
   const fb = env.fb;
   const res = fb.local();
   if (t.type === 'arraycomp') fb.emit({ op: Op.MakeArray, capacity: 0, target: res });
@@ -564,7 +575,14 @@ function planTemplate(env: Env, t: Term & { type: 'template' }): Operand {
         // `{x with input as y}`: plan `$tpl = x` under the modifiers, then read the binding.
         const tmp = `$tpl${i}`;
         const tv: VarTerm = { type: 'var', name: tmp, loc: t.loc };
-        planExpr(inner, { kind: 'unify', left: tv, right: p, negated: false, with: withs, loc: t.loc });
+        planExpr(inner, {
+          kind: 'unify',
+          left: tv,
+          right: p,
+          negated: false,
+          with: withs,
+          loc: t.loc,
+        });
         fb.emit({ op: Op.Assign, source: inner.scope.get(tmp)!, target: v });
         return;
       }

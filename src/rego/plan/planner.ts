@@ -26,7 +26,13 @@ import {
 import { allVarsOfTerm, stripLoc } from './vars.ts';
 
 const NO_MODULE: ModuleCtx = {
-  module: { file: '', package: [], packageLoc: { file: '', line: 0, col: 0 }, imports: [], rules: [] },
+  module: {
+    file: '',
+    package: [],
+    packageLoc: { file: '', line: 0, col: 0 },
+    imports: [],
+    rules: [],
+  },
   pkg: [],
   imports: new Map(),
 };
@@ -64,7 +70,11 @@ export class Planner {
     const v = this.variantKey(env);
     const p = node.path.join('.');
     return this.inProgress.some((k) => {
-      const [, path, variant] = [k.slice(0, k.indexOf(':')), k.split(':')[1], k.split(':').slice(2).join(':')];
+      const [, path, variant] = [
+        k.slice(0, k.indexOf(':')),
+        k.split(':')[1],
+        k.split(':').slice(2).join(':'),
+      ];
       return variant === v && (path === p || path.startsWith(p + '.'));
     });
   }
@@ -79,7 +89,12 @@ export class Planner {
     return false;
   }
 
-  private newEnv(fb: FuncBuilder, module: ModuleCtx, overrides: string[], mocks: Map<string, Term>): Env {
+  private newEnv(
+    fb: FuncBuilder,
+    module: ModuleCtx,
+    overrides: string[],
+    mocks: Map<string, Term>,
+  ): Env {
     return {
       planner: this,
       fb,
@@ -100,7 +115,6 @@ export class Planner {
 
   /** Reads an absolute ref (["input", …] or ["data", …]) followed by more path terms. */
   planRef(env: Env, abs: string[], rest: Term[]): Operand {
-    const fb = env.fb;
     const pb = this.pb;
     if (abs[0] === 'input') {
       let cur: Operand = env.input;
@@ -109,9 +123,8 @@ export class Planner {
     }
     const stat = abs.slice(1);
     let i = 0;
-    while (i < rest.length && rest[i].type === 'string') {
+    for (; i < rest.length && rest[i].type === 'string'; i++) {
       stat.push((rest[i] as Term & { type: 'string' }).value);
-      i++;
     }
     const dyn = rest.slice(i);
     let node: RuleNode | undefined = this.tree.root;
@@ -124,13 +137,42 @@ export class Planner {
         return planPath(env, cur, dyn);
       }
       if (d === stat.length && hasDoc(node)) {
-        return planPath(env, this.materialize(env, node), dyn);
+        return this.planDataPath(env, this.materialize(env, node), dyn);
       }
     }
     let cur: Operand = env.data;
     for (const k of stat) cur = this.dot(env, cur, pb.constValue(k));
-    void fb;
-    return planPath(env, cur, dyn);
+    return this.planDataPath(env, cur, dyn);
+  }
+
+  /** Base data is JSON: an integer key indexes an array, or names the object key "2" (as
+   *  OPA's storage paths do for `data.x[2]`). Other path elements plan as usual. */
+  private planDataPath(env: Env, src: Operand, dyn: Term[]): Operand {
+    let cur = src;
+    let j = 0;
+    for (; j < dyn.length; j++) {
+      const t = dyn[j];
+      if (t.type !== 'number' || !/^\d+$/.test(t.raw)) break;
+      cur = this.dotIntOrString(env, cur, t.raw);
+    }
+    return planPath(env, cur, dyn.slice(j));
+  }
+
+  private dotIntOrString(env: Env, src: Operand, raw: string): Local {
+    const fb = env.fb;
+    const out = fb.local();
+    fb.emit({ op: Op.Reset, target: out });
+    const byIndex = fb.subBlock();
+    fb.within(byIndex, () =>
+      fb.emit({ op: Op.Dot, source: src, key: this.pb.constJson(raw), target: out }),
+    );
+    const byKey = fb.subBlock();
+    fb.within(byKey, () => {
+      fb.emit({ op: Op.IsUndefined, source: out });
+      fb.emit({ op: Op.Dot, source: src, key: this.pb.constValue(raw), target: out });
+    });
+    fb.emit({ op: Op.IsDefined, source: out });
+    return out;
   }
 
   private dot(env: Env, src: Operand, key: Operand): Local {
@@ -165,7 +207,9 @@ export class Planner {
     const known = this.funcs.get(key);
     if (known !== undefined) {
       if (this.inProgress.includes(key)) {
-        const cycle = this.inProgress.slice(this.inProgress.indexOf(key)).map((k) => k.split(':')[1]);
+        const cycle = this.inProgress
+          .slice(this.inProgress.indexOf(key))
+          .map((k) => k.split(':')[1]);
         const loc = node.rules[0]?.rule.loc ?? { file: '', line: 0, col: 0 };
         throw new RegoError(
           'REGO_RECURSION',
@@ -204,7 +248,9 @@ export class Planner {
       let cur: Operand = env.data;
       for (const k of node.path) cur = this.dot(env, cur, this.pb.constValue(k));
       fb.emit({ op: Op.IsObject, source: cur });
-      fb.emit({ op: Op.ObjectMerge, a: obj, b: cur, target: result });
+      // Where base data and a rule define the same key, OPA's merged document keeps the
+      // base value (compliance case "base/virtual: conflicts").
+      fb.emit({ op: Op.ObjectMerge, a: cur, b: obj, target: result });
     });
   }
 
@@ -238,7 +284,8 @@ export class Planner {
     const args: Local[] = [];
     if (node.kind === 'function') for (let i = 0; i < funcArity(node); i++) args.push(2 + i);
     let deflt: RuleEntry | undefined;
-    const entries = node.kind === 'object' ? [...node.rules, ...descendantEntries(node)] : node.rules;
+    const entries =
+      node.kind === 'object' ? [...node.rules, ...descendantEntries(node)] : node.rules;
     for (const entry of entries) {
       if (entry.rule.default) {
         deflt = entry;
@@ -252,7 +299,12 @@ export class Planner {
       const b = fb.subBlock();
       fb.within(b, () => {
         fb.emit({ op: Op.IsUndefined, source: result });
-        const renv = { ...env, module: deflt!.module, scope: new Map(), declared: new Set<string>() };
+        const renv = {
+          ...env,
+          module: deflt!.module,
+          scope: new Map(),
+          declared: new Set<string>(),
+        };
         const v = value ? planTerm(renv, value) : pb.constValue(true);
         fb.emit({ op: Op.Assign, source: v, target: result });
       });
@@ -286,7 +338,14 @@ export class Planner {
           const keys = entry.dynamic.map((k) => planTerm(e, k));
           if (rule.kind === 'multi') {
             const elem = planTerm(e, rule.key!);
-            fb.emit({ op: Op.ObjectInsertPath, object: target, path: keys, value: elem, once: true, setLeaf: true });
+            fb.emit({
+              op: Op.ObjectInsertPath,
+              object: target,
+              path: keys,
+              value: elem,
+              once: true,
+              setLeaf: true,
+            });
             return;
           }
           const v = value ? planTerm(e, value) : pb.constValue(true);
@@ -329,7 +388,8 @@ export class Planner {
   /** True if a name (as written) denotes a builtin or a user-defined function. */
   namesFunction(env: Env, name: string[]): boolean {
     const g = resolveName(env, name[0]);
-    if (g && g[0] === 'data') return this.tree.find([...g.slice(1), ...name.slice(1)])?.kind === 'function';
+    if (g && g[0] === 'data')
+      return this.tree.find([...g.slice(1), ...name.slice(1)])?.kind === 'function';
     return !g && builtinArity(name.join('.')) !== undefined;
   }
 
@@ -374,7 +434,8 @@ export class Planner {
       return planTerm({ ...env, declared: new Set(), scope: new Map() }, mock);
     }
     const arity = node ? funcArity(node) : builtinArity(name);
-    if (arity === undefined) throw new RegoError('REGO_TYPE_ERROR', `undefined function ${name}`, t.loc);
+    if (arity === undefined)
+      throw new RegoError('REGO_TYPE_ERROR', `undefined function ${name}`, t.loc);
     if (t.args.length !== arity && t.args.length !== arity + 1) {
       throw new RegoError(
         'REGO_TYPE_ERROR',
@@ -444,4 +505,3 @@ function descendantEntries(node: RuleNode): RuleEntry[] {
 function funcArity(node: RuleNode): number {
   return node.rules.find((e) => e.rule.args)?.rule.args?.length ?? 0;
 }
-

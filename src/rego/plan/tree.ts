@@ -109,7 +109,10 @@ export class RuleTree {
       );
     }
     n.kind = kinds.size === 1 ? [...kinds][0] : undefined;
-    if ((n.kind === 'complete' || n.kind === 'multi' || n.kind === 'function') && hasRules(n, true)) {
+    if (
+      (n.kind === 'complete' || n.kind === 'multi' || n.kind === 'function') &&
+      hasRules(n, true)
+    ) {
       const child = firstRuleDescendant(n);
       throw new RegoError(
         'REGO_TYPE_ERROR',

@@ -153,8 +153,15 @@ export function analyze(
     for (const w of e.with) {
       // `with count as mock_count`: a value naming a builtin is a function, not a variable.
       if (w.value.type === 'var' && builtinArity(w.value.name) !== undefined) continue;
-      if (w.value.type === 'ref' && w.value.head.type === 'var' && w.value.path.every((p) => p.type === 'string')) {
-        const dotted = [w.value.head.name, ...w.value.path.map((p) => (p as Term & { type: 'string' }).value)].join('.');
+      if (
+        w.value.type === 'ref' &&
+        w.value.head.type === 'var' &&
+        w.value.path.every((p) => p.type === 'string')
+      ) {
+        const dotted = [
+          w.value.head.name,
+          ...w.value.path.map((p) => (p as Term & { type: 'string' }).value),
+        ].join('.');
         if (builtinArity(dotted) !== undefined) continue;
       }
       const wu = newUses();
@@ -231,7 +238,12 @@ function callOutputs(t: Term & { type: 'call' }, isGlobal: IsGlobal, out: Set<st
   // accepts output args only at the top of an expression).
 }
 
-function computable(t: Term, bound: Set<string>, outputs: Set<string>, isGlobal: IsGlobal): boolean {
+function computable(
+  t: Term,
+  bound: Set<string>,
+  outputs: Set<string>,
+  isGlobal: IsGlobal,
+): boolean {
   const vs = new Set<string>();
   allVarsOfTerm(t, isGlobal, vs);
   const u = newUses();
@@ -262,7 +274,9 @@ function unifyOutputs(
       patternVars(a, isGlobal, outputs);
     if (a.type === 'object' && b.type === 'object') {
       for (const [k, v] of a.entries) {
-        const other = b.entries.find(([k2]) => JSON.stringify(stripLoc(k2)) === JSON.stringify(stripLoc(k)));
+        const other = b.entries.find(
+          ([k2]) => JSON.stringify(stripLoc(k2)) === JSON.stringify(stripLoc(k)),
+        );
         if (other) unifyOutputs(v, other[1], bound, outputs, isGlobal);
       }
     }
@@ -302,11 +316,7 @@ export function reorder(
       const e = pending[0];
       const a = analyze(e, bound, outer, isGlobal);
       const unsafe = [...a.inputs].filter((v) => !bound.has(v)).map((v) => v.replace(/^\$/, ''));
-      throw new RegoError(
-        'REGO_UNSAFE_VAR',
-        `var ${unsafe.join(', ')} is unsafe`,
-        e.loc,
-      );
+      throw new RegoError('REGO_UNSAFE_VAR', `var ${unsafe.join(', ')} is unsafe`, e.loc);
     }
     out.push(pending.splice(picked, 1)[0]);
   }

@@ -87,14 +87,21 @@ describe('queries and input terms', () => {
     expect(planQuery('data.x.p.a.b = 1', [{}])).toMatchObject({ vars: [] });
   });
 
-  it('leaves several result rows and queries over all of data alone', () => {
+  it('maps a query over all of data to the empty entrypoint', () => {
+    expect(planQuery('data = x', [{ x: {} }])).toEqual({
+      kind: 'entrypoint',
+      entrypoint: '',
+      variable: 'x',
+    });
+  });
+
+  it('leaves several result rows and other queries over all of data alone', () => {
     expect(
       planQuery('data.p[i] = x', [
         { i: 0, x: 1 },
         { i: 1, x: 2 },
       ]),
     ).toBeUndefined();
-    expect(planQuery('data = x', [{ x: {} }])).toBeUndefined();
     expect(planQuery('x = data', [{ x: {} }])).toBeUndefined();
     expect(planQuery('x = "data"', [{ x: 'data' }])).toBeDefined();
   });
@@ -262,7 +269,7 @@ describe('runCase (through the compiler and the SDK)', () => {
         .status,
     ).toBe('pass');
     expect(await runCase(c({ input_term: '{"a": {1}}' }))).toMatchObject({ status: 'skip' });
-    expect(await runCase(c({ query: 'data = x' }))).toEqual({
+    expect(await runCase(c({ query: 'x = data' }))).toEqual({
       status: 'skip',
       reason: 'query shape',
     });

@@ -16,6 +16,7 @@ import {
   planQuery,
   toJson,
   UnsupportedTerm,
+  WRAPPER_PACKAGE,
   type CaseQuery,
   type TestCase,
 } from './cases.ts';
@@ -40,21 +41,28 @@ const CONFLICT = /conflict|must not produce multiple outputs|keys must be unique
 const LIMITS = { maxInputBytes: 64 << 20, maxInputDepth: 10_000 };
 
 export async function runCase(c: TestCase): Promise<Outcome> {
-  const q = planQuery(c.query, c.want_result);
+  let q = planQuery(c.query, c.want_result);
   if (!q) return { status: 'skip', reason: 'query shape' };
   let inputJson: string | undefined;
+  let inputModule: string | undefined;
   try {
     if (c.input_term !== undefined) inputJson = toJson(parseJsonTerm(c.input_term));
     else if (c.input !== undefined) inputJson = toJson(c.input);
   } catch (e) {
-    if (e instanceof UnsupportedTerm) return { status: 'skip', reason: 'input_term not JSON' };
-    throw e;
+    if (!(e instanceof UnsupportedTerm)) throw e;
+    // JSON cannot carry a Rego set as input; Rego can: evaluate the entrypoint under
+    // `with input as <term>` in a wrapper rule, which is the same evaluation.
+    if (q.kind !== 'entrypoint') return { status: 'skip', reason: 'input_term not JSON' };
+    const ref = q.entrypoint === '' ? 'data' : `data.${q.entrypoint.split('/').join('.')}`;
+    inputModule = `package ${WRAPPER_PACKAGE}_input\n\nresult := v if {\n\tv := ${ref} with input as ${c.input_term}\n}\n`;
+    q = { ...q, entrypoint: `${WRAPPER_PACKAGE}_input/result` };
   }
   const wantCompileError =
     c.want_error_code !== undefined && COMPILE_ERROR_CODES.has(c.want_error_code);
   const files = c.modules.map((text, i) => ({ path: `${c.category}/module-${i}.rego`, text }));
   const wrapperPath = `${c.category}/query.rego`;
   if (q.kind === 'wrapper') files.push({ path: wrapperPath, text: q.module });
+  if (inputModule) files.push({ path: `${c.category}/input.rego`, text: inputModule });
 
   let compiled;
   try {

@@ -263,12 +263,21 @@ describe('runCase (through the compiler and the SDK)', () => {
     });
   });
 
-  it('uses input_term, and skips what WASM cannot express', async () => {
+  it('uses input_term, sets included, and skips query shapes WASM cannot express', async () => {
     expect(
       (await runCase(c({ input_term: '{"a": 1,}', data: { b: 1 }, want_result: [{ x: 2 }] })))
         .status,
     ).toBe('pass');
-    expect(await runCase(c({ input_term: '{"a": {1}}' }))).toMatchObject({ status: 'skip' });
+    // A set cannot travel as JSON input; it is given with `with input as` in a wrapper rule.
+    expect(
+      await runCase(
+        c({
+          input_term: '{"a": {1}}',
+          modules: ['package test\n\np := count(input.a)\n'],
+          want_result: [{ x: 1 }],
+        }),
+      ),
+    ).toEqual({ status: 'pass' });
     expect(await runCase(c({ query: 'x = data' }))).toEqual({
       status: 'skip',
       reason: 'query shape',

@@ -1,18 +1,8 @@
 // Aggregates, arrays, sets, objects and numbers. Sets reach the host either as plain sorted
 // arrays (OPA's own runtime) or tagged {"__rego_set__": [...]} (ours); both are exercised.
 import { describe, expect, it } from 'vitest';
-import { decodeResult, hostBuiltins, regoSet } from '../../src/rego/builtins/index.ts';
-
-const call = (name: string, ...args: unknown[]): unknown =>
-  decodeResult(hostBuiltins[name](...args));
-type Case = [string, unknown[], unknown];
-const table = (cases: Case[]): void => {
-  for (const [name, args, want] of cases) {
-    it(`${name}(${JSON.stringify(args).slice(1, -1)})`, () =>
-      expect(call(name, ...args)).toEqual(want));
-  }
-};
-const set = (...items: unknown[]) => ({ __rego_set__: items });
+import { regoSet } from '../../src/rego/builtins/index.ts';
+import { call, set, table } from './builtins-table.ts';
 
 describe('aggregates', () => {
   table([

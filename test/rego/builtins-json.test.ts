@@ -1,18 +1,7 @@
 // json.* and encoding builtins. JSON Patch cases are taken from the json-patch test suite that
 // OPA's compliance cases embed (RFC 6902 §A), plus OPA's own json.filter/remove cases.
 import { describe, expect, it } from 'vitest';
-import { decodeResult, hostBuiltins } from '../../src/rego/builtins/index.ts';
-
-const call = (name: string, ...args: unknown[]): unknown =>
-  decodeResult(hostBuiltins[name](...args));
-type Case = [string, unknown[], unknown];
-const table = (cases: Case[]): void => {
-  for (const [name, args, want] of cases) {
-    it(`${name}(${JSON.stringify(args).slice(1, -1)})`, () =>
-      expect(call(name, ...args)).toEqual(want));
-  }
-};
-const set = (...items: unknown[]) => ({ __rego_set__: items });
+import { call, set, table } from './builtins-table.ts';
 
 describe('json.marshal / unmarshal / is_valid', () => {
   table([

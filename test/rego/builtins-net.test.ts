@@ -1,23 +1,8 @@
 // net.cidr_*, units.*, crypto.*, semver.* and uuid.* builtins. Expectations from OPA's v1/netcidr*,
 // units, crypto*, semver* and uuid compliance cases.
 import { describe, expect, it } from 'vitest';
-import {
-  beginEvaluation,
-  decodeResult,
-  endEvaluation,
-  hostBuiltins,
-} from '../../src/rego/builtins/index.ts';
-
-const call = (name: string, ...args: unknown[]): unknown =>
-  decodeResult(hostBuiltins[name](...args));
-type Case = [string, unknown[], unknown];
-const table = (cases: Case[]): void => {
-  for (const [name, args, want] of cases) {
-    it(`${name}(${JSON.stringify(args).slice(1, -1)})`, () =>
-      expect(call(name, ...args)).toEqual(want));
-  }
-};
-const set = (...items: unknown[]) => ({ __rego_set__: items });
+import { beginEvaluation, endEvaluation } from '../../src/rego/builtins/index.ts';
+import { call, set, table } from './builtins-table.ts';
 
 describe('net.cidr_contains / intersects / is_valid / expand', () => {
   table([

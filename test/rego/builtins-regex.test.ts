@@ -2,17 +2,7 @@
 // and the glob-intersection test behind regex.globs_match. Expectations from OPA's v1/regex*,
 // globmatch, globsmatch and globquotemeta compliance cases.
 import { describe, expect, it } from 'vitest';
-import { decodeResult, hostBuiltins } from '../../src/rego/builtins/index.ts';
-
-const call = (name: string, ...args: unknown[]): unknown =>
-  decodeResult(hostBuiltins[name](...args));
-type Case = [string, unknown[], unknown];
-const table = (cases: Case[]): void => {
-  for (const [name, args, want] of cases) {
-    it(`${name}(${JSON.stringify(args).slice(1, -1)})`, () =>
-      expect(call(name, ...args)).toEqual(want));
-  }
-};
+import { call, table } from './builtins-table.ts';
 
 describe('regex.match / is_valid', () => {
   table([

@@ -1,18 +1,8 @@
 // String builtins and sprintf, called the way the opa-wasm SDK calls them (JSON arguments, sets
 // as sorted arrays). Expectations come from OPA's compliance cases (v1/strings, trim*, replacen,
 // sprintf) and from Go's strings/fmt behaviour where the cases are silent.
-import { describe, expect, it } from 'vitest';
-import { decodeResult, hostBuiltins } from '../../src/rego/builtins/index.ts';
-
-const call = (name: string, ...args: unknown[]): unknown =>
-  decodeResult(hostBuiltins[name](...args));
-type Case = [string, unknown[], unknown];
-const table = (cases: Case[]): void => {
-  for (const [name, args, want] of cases) {
-    it(`${name}(${JSON.stringify(args).slice(1, -1)})`, () =>
-      expect(call(name, ...args)).toEqual(want));
-  }
-};
+import { describe } from 'vitest';
+import { table } from './builtins-table.ts';
 
 describe('concat, split, case, containment', () => {
   table([

@@ -1,22 +1,8 @@
 // time.* builtins: Go layouts, zones from the IANA database, int64 nanosecond range, and one
 // clock reading per evaluation. Expectations from OPA's v1/time compliance cases.
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  beginEvaluation,
-  decodeResult,
-  endEvaluation,
-  hostBuiltins,
-} from '../../src/rego/builtins/index.ts';
-
-const call = (name: string, ...args: unknown[]): unknown =>
-  decodeResult(hostBuiltins[name](...args));
-type Case = [string, unknown[], unknown];
-const table = (cases: Case[]): void => {
-  for (const [name, args, want] of cases) {
-    it(`${name}(${JSON.stringify(args).slice(1, -1)})`, () =>
-      expect(call(name, ...args)).toEqual(want));
-  }
-};
+import { beginEvaluation, endEvaluation } from '../../src/rego/builtins/index.ts';
+import { call, table } from './builtins-table.ts';
 
 describe('parsing', () => {
   table([

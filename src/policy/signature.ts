@@ -7,12 +7,12 @@
 // form (object keys sorted, no whitespace, number literals kept, Go's json.Marshal string
 // escaping) so a signature survives re-formatting, as OPA's bundle/hash.go does.
 import { createHash, createPublicKey, KeyObject, type JsonWebKey } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
 import { jwtVerify, SignJWT, type JWK } from 'jose';
-import { Header } from 'tar';
 import YAML from 'yaml';
 import { PolicyErrorCode as Code, policyUserError } from './errors.ts';
-import { normalizeEntryPath, unpackTarball } from './bundle.ts';
+import { normalizeEntryPath, packTarball, unpackTarball } from './tarball.ts';
+
+export { packTarball } from './tarball.ts';
 
 export const SIGNATURES_FILE = '.signatures.json';
 
@@ -241,29 +241,6 @@ export async function verifyBundleSignatures(
   if (listed.size > 0)
     throw bad(`signed file(s) missing from the bundle: ${[...listed.keys()].join(', ')}`);
   return { keyId, files: files.size - 1 };
-}
-
-/** Writes a ustar archive of `entries`, gzipped, with fixed headers (reproducible bytes). */
-export function packTarball(entries: [string, Uint8Array][]): Buffer {
-  const blocks: Buffer[] = [];
-  for (const [name, body] of entries) {
-    const header = new Header({
-      path: name,
-      mode: 0o644,
-      size: body.byteLength,
-      mtime: new Date(0),
-      type: 'File',
-      uid: 0,
-      gid: 0,
-      uname: '',
-      gname: '',
-    });
-    const block = Buffer.alloc(512);
-    header.encode(block, 0);
-    blocks.push(block, Buffer.from(body), Buffer.alloc((512 - (body.byteLength % 512)) % 512));
-  }
-  blocks.push(Buffer.alloc(1024)); // two zero blocks end the archive (POSIX ustar)
-  return gzipSync(Buffer.concat(blocks));
 }
 
 /** Signs a bundle as `opa sign` would and returns it with /.signatures.json added (replacing

@@ -12,17 +12,9 @@ import { builtinArity } from './builtin-table.ts';
 import { SDK_SHADOWED } from '../builtins/index.ts';
 import { FuncBuilder, PolicyBuilder, isConst } from './builder.ts';
 import { RuleTree, hasDoc, type ModuleCtx, type RuleEntry, type RuleNode } from './tree.ts';
-import {
-  type Env,
-  childEnv,
-  planArgs,
-  planBody,
-  planPath,
-  planTerm,
-  resolveName,
-  unifyOperand,
-  outerNames,
-} from './body.ts';
+import { type Env, childEnv, planBody, resolveName, outerNames } from './body.ts';
+import { planArgs, planPath, planTerm } from './terms.ts';
+import { unifyOperand } from './unify.ts';
 import { allVarsOfTerm, stripLoc } from './vars.ts';
 
 const NO_MODULE: ModuleCtx = {

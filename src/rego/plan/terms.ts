@@ -5,15 +5,7 @@ import type { RefTerm, Term, VarTerm } from '../ast.ts';
 import { Op, type Local, type Operand } from '../ir.ts';
 import { RegoError } from '../errors.ts';
 import { isConst } from './builder.ts';
-import {
-  childEnv,
-  isGlobalIn,
-  outerNames,
-  planBody,
-  planExpr,
-  resolveName,
-  type Env,
-} from './body.ts';
+import { childEnv, outerNames, planBody, planExpr, resolveName, type Env } from './body.ts';
 import { hasUnbound, isUnboundVar, unifyOperand } from './unify.ts';
 
 // ------------------------------------------------------------------------------------------

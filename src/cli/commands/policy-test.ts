@@ -1,6 +1,6 @@
 // `warden policy test DIR [-v]`: runs every `test_*` rule, like `opa test`. All modules (tests
 // included) are compiled once with each test rule as an entrypoint; each test is evaluated
-// with an empty input document ({}) and passes iff its value is `true` (undefined and false
+// with no input document, as `opa test` does, and passes iff its value is `true` (undefined and false
 // fail; an evaluation error fails with its message). https://www.openpolicyagent.org/docs/policy-testing
 import type { Module } from '../../rego/ast.ts';
 import { compileModules } from '../../rego/compile.ts';
@@ -68,7 +68,7 @@ export async function runTest(args: string[], io: Io): Promise<number> {
       let error: string | undefined;
       let ok = false;
       try {
-        ok = engine.evaluate({}, t.entrypoint).result === true;
+        ok = engine.evaluate(undefined, t.entrypoint).result === true;
       } catch (e) {
         if (!isWardenError(e)) throw e;
         error = e.message.replace(/\s*\n\s*/g, ' ');

@@ -20,7 +20,9 @@ export class RegoError extends UserInputError {
   readonly loc: Loc;
 
   constructor(code: RegoErrorCode, message: string, loc: Loc) {
-    super(code, message, { where: `${loc.file}:${loc.line}:${loc.col}` });
+    // A problem that is not at a place in a file (an entrypoint given on the command line)
+    // has line 0 and names the culprit in `file`.
+    super(code, message, { where: loc.line > 0 ? `${loc.file}:${loc.line}:${loc.col}` : loc.file });
     this.code = code;
     this.loc = loc;
   }

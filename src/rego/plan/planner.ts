@@ -44,8 +44,8 @@ export class Planner {
     if (path.length > 0 && !this.tree.find(path) && !this.ruleAbove(path)) {
       throw new RegoError(
         'REGO_COMPILE_ERROR',
-        `undefined entrypoint ${name}: no rule or package data.${path.join('.')}`,
-        { file: '<entrypoint>', line: 0, col: 0 },
+        `undefined entrypoint: no rule or package data.${path.join('.')}`,
+        { file: `entrypoint ${name}`, line: 0, col: 0 },
       );
     }
     const index = this.pb.reserveFunc(`entrypoint ${name}`, 2, false);

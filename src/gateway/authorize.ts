@@ -1,6 +1,9 @@
 // The authorization stage of a tools/call, shared by both routes: scope and human approval
-// (src/auth, so the 403 carries the step-up challenge), then the policy decision. Returns a
-// union, never throws: a denial is an answer.
+// (src/auth, so the 403 carries the step-up challenge), the registry's holds (a changed or
+// flagged tool definition, an excluded tool), the policy decision, then the arguments against
+// the tool's inputSchema (MCP 2025-11-25 "Tools" › Error Handling: invalid arguments are a
+// protocol error, JSON-RPC -32602 Invalid params). Returns a union, never throws: a denial is
+// an answer.
 
 import { bearerChallenge, type ResourceServer, type Subject } from '../auth/index.ts';
 import { buildPolicyInput } from '../policy/input.ts';
@@ -11,7 +14,18 @@ import type { PolicyDecider } from './policy-port.ts';
 export type CallDecision =
   | { ok: true; reasons: [] }
   | { ok: false; kind: 'step-up'; status: 403; wwwAuthenticate: string; reasons: string[] }
-  | { ok: false; kind: 'policy'; reasons: string[] };
+  | { ok: false; kind: 'policy'; reasons: string[] }
+  | { ok: false; kind: 'invalid-params'; rpcCode: -32602; path: string; reasons: string[] };
+
+/** What the Authorizer needs of the registry (src/registry): holds and argument checks. */
+export interface CallGuard {
+  gate(upstream: string, tool: string): { ok: true } | { ok: false; reason: string };
+  validateArguments(
+    upstream: string,
+    tool: string,
+    args: unknown,
+  ): { ok: true } | { ok: false; path: string; message: string };
+}
 
 export interface CallContext {
   subject: Subject;
@@ -35,6 +49,8 @@ export class Authorizer {
     private readonly auth: ResourceServer,
     private readonly policy: PolicyDecider,
     private readonly config: WardenConfig,
+    /** The registry; without it (or a part of it) no holds / no argument validation apply. */
+    private readonly registry?: Partial<CallGuard>,
   ) {}
 
   get revision(): string {
@@ -81,9 +97,25 @@ export class Authorizer {
           wwwAuthenticate: scopes.wwwAuthenticate,
           reasons: [scopes.description],
         };
+      // A held tool is denied whatever the policy says: the operator has not approved what
+      // the upstream now claims the tool is.
+      const gate = this.registry?.gate?.(ctx.upstream, tool.name);
+      if (gate && !gate.ok) return { ok: false, kind: 'policy', reasons: [gate.reason] };
     }
     const d = this.policy.decide(this.input({ ...ctx, tool }));
-    if (d.allow) return { ok: true, reasons: [] };
+    if (d.allow) {
+      // After the policy, so a caller it denies learns nothing about the tool's schema.
+      const v = tool && this.registry?.validateArguments?.(ctx.upstream, tool.name, ctx.arguments);
+      if (v && !v.ok)
+        return {
+          ok: false,
+          kind: 'invalid-params',
+          rpcCode: -32602,
+          path: v.path,
+          reasons: [`invalid arguments at ${v.path}: ${v.message}`],
+        };
+      return { ok: true, reasons: [] };
+    }
     if (tool && d.reasons.some(isStepUpReason)) {
       // The policy saw a scope or approval problem the auth module's matcher did not (e.g. a
       // stricter hierarchy in Rego): still answer with a step-up challenge naming all scopes.
@@ -118,6 +150,9 @@ export class Authorizer {
     route: string,
   ): boolean {
     if (tool.hidden) return false;
+    // Held and excluded tools are not listed: a changed definition must not reach a model
+    // before an operator approved it.
+    if (this.registry?.gate && !this.registry.gate(upstream, tool.name).ok) return false;
     const d = this.policy.decide(
       this.input({
         subject,

@@ -31,7 +31,9 @@ export interface ManifestSource {
   /** Tools as the route exposes them. */
   tools: Iterable<{
     exposed: string;
+    upstream?: { name: string };
     tool: {
+      name?: string;
       scope: string;
       destructive: boolean;
       hidden: boolean;
@@ -52,10 +54,13 @@ export function buildManifest(
   url: string,
   upstreamUrl: (name: string) => string,
   src: ManifestSource,
+  /** The registry's verdict: held and excluded tools are left out (src/registry). */
+  opts: { gate?: (upstream: string, tool: string) => { ok: boolean } } = {},
 ): CapabilityManifest {
   const tools: ManifestTool[] = [];
-  for (const { exposed, tool } of src.tools) {
+  for (const { exposed, tool, upstream } of src.tools) {
     if (tool.hidden) continue;
+    if (opts.gate && upstream && tool.name && !opts.gate(upstream.name, tool.name).ok) continue;
     tools.push({
       name: exposed,
       scope: tool.scope,

@@ -1,27 +1,40 @@
 // tools/call latency and throughput: direct to an SDK upstream vs through the gateway's drop-in
 // route (/u/api/mcp) and aggregated endpoint (/mcp), in one run on one machine.
-// Method: one JSON-mode SDK upstream on 127.0.0.1; raw JSON-RPC POSTs over keep-alive HTTP/1.1
+// Method: one JSON-mode SDK upstream on 127.0.0.1 and the gateway, each in its own process (as
+// deployed; in one process their CPU would add up on one thread); this process is the client:
+// raw JSON-RPC POSTs over keep-alive HTTP/1.1
 // (node:http Agent); a warm-up, then N sequential calls (latency percentiles) and C concurrent
 // loops for D seconds (throughput). Goal (issue #4): p50 added ≤ 0.3 ms, ≥ 0.8× direct rps.
-// Usage: npx tsx bench/gateway/run.ts [--n 2000] [--c 16] [--d 3]
+// Audit: a file sink in a temporary directory, `--audit sync` (the default mode: a tools/call
+// answer waits for its record's fdatasync, group-committed) or `--audit async`.
+// Usage: npx tsx bench/gateway/run.ts [--n 2000] [--c 16] [--d 3] [--audit sync|async]
+//        [--prof DIR]   (V8 CPU profiles of the upstream and gateway processes)
+//        [--only dropin|aggregate]
 
 import { Agent, request } from 'node:http';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
-import { createDemoIssuer } from '../../src/auth/index.ts';
-import { buildConfig } from '../../src/config/index.ts';
-import { createGateway } from '../../src/gateway/gateway.ts';
-import { loadPolicyDecider, type PolicyDecider } from '../../src/gateway/policy-port.ts';
-import { decideInTs } from '../../src/policy/input.ts';
-import { startSdkUpstream } from '../../test/fixtures/sdk-upstream.ts';
 
 const { values } = parseArgs({
-  options: { n: { type: 'string' }, c: { type: 'string' }, d: { type: 'string' } },
+  options: {
+    n: { type: 'string' },
+    c: { type: 'string' },
+    d: { type: 'string' },
+    audit: { type: 'string' },
+    prof: { type: 'string' },
+    only: { type: 'string' },
+  },
 });
 const N = Number(values.n ?? 2000);
 const C = Number(values.c ?? 16);
 const D = Number(values.d ?? 3);
+const AUDIT_MODE = values.audit ?? 'sync';
+/** --prof DIR: the upstream and gateway processes write V8 CPU profiles there. */
+const PROF = values.prof;
+/** --only dropin|aggregate: measure one gateway route (e.g. for a profile of just it). */
+const ONLY = values.only;
 const agent = new Agent({ keepAlive: true, maxSockets: C * 2 });
 
 function post(
@@ -78,7 +91,14 @@ async function session(url: string, auth: Record<string, string>): Promise<Recor
 const pct = (xs: number[], p: number) =>
   xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
 
-async function measure(label: string, url: string, tool: string, headers: Record<string, string>) {
+async function measure(
+  label: string,
+  url: string,
+  tool: string,
+  headers: Record<string, string>,
+  /** The gateway's CPU clock, when the route goes through it. */
+  cpu?: () => Promise<number>,
+) {
   let id = 1;
   const body = () =>
     JSON.stringify({
@@ -92,6 +112,7 @@ async function measure(label: string, url: string, tool: string, headers: Record
     if (r.status !== 200 || !r.text.includes('hello'))
       throw new Error(`${label}: ${r.status} ${r.text}`);
   }
+  const cpu0 = await cpu?.();
   const lat: number[] = [];
   for (let i = 0; i < N; i++) {
     const t = process.hrtime.bigint();
@@ -109,66 +130,96 @@ async function measure(label: string, url: string, tool: string, headers: Record
       }
     }),
   );
-  return { label, p50: pct(lat, 50), p90: pct(lat, 90), p99: pct(lat, 99), rps: done / D };
+  const cpu1 = await cpu?.();
+  return {
+    label,
+    p50: pct(lat, 50),
+    p90: pct(lat, 90),
+    p99: pct(lat, 99),
+    rps: done / D,
+    cpuPerCall: cpu0 === undefined ? undefined : (cpu1! - cpu0) / (N + done),
+  };
 }
 
-const up = await startSdkUpstream({ json: true });
-let policy: PolicyDecider;
-let policyKind = 'WASM engine (policies/)';
-try {
-  policy = await loadPolicyDecider('policies/', 'mcp/authz/decision');
-} catch {
-  policyKind = 'TypeScript twin (decideInTs): the Rego compiler is not available in this build';
-  policy = { revision: 'ts-twin', decide: (i) => decideInTs(i) };
+/** Starts a bench process (tsx) and resolves with the JSON line it prints. */
+function spawnProc(
+  script: string,
+  args: string[],
+): Promise<{ child: ChildProcess; info: Record<string, any> }> {
+  const node = PROF ? [`--cpu-prof`, `--cpu-prof-dir=${PROF}`] : [];
+  const child = spawn(process.execPath, [...node, '--import', 'tsx', script, ...args], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  return new Promise((ok, fail) => {
+    let out = '';
+    const first = (c: Buffer) => {
+      out += c.toString();
+      const nl = out.indexOf('\n');
+      if (nl < 0) return;
+      child.stdout!.off('data', first);
+      ok({ child, info: JSON.parse(out.slice(0, nl)) });
+    };
+    child.stdout!.on('data', first);
+    child.once('exit', (code) => fail(new Error(`${script} exited ${code}`)));
+  });
 }
-const issuer = await createDemoIssuer();
-const config = buildConfig(
-  {
-    listen: { port: 0 },
-    auth: { demo: true },
-    audit: { sinks: [{ type: 'file', path: '/dev/null' }] },
-    log: { level: 'silent' },
-    upstreams: [{ name: 'api', url: up.url }],
-  },
-  'bench',
-);
-const gw = await createGateway(config, {
-  policy,
-  demoIssuer: issuer,
-  logger: pino({ level: 'silent' }),
-});
-await gw.listen();
-const tok = async (route: string) => ({
-  authorization: `Bearer ${await issuer.mint({ sub: 'bench', scopes: ['mcp:tools:call'], audience: `${gw.url}${route}` })}`,
-});
+
+/** CPU time the gateway process has used so far, in µs. */
+function gatewayCpu(child: ChildProcess): Promise<number> {
+  return new Promise((ok) => {
+    child.stdout!.once('data', (c: Buffer) => ok(JSON.parse(c.toString()).cpu_us as number));
+    child.stdin!.write('cpu\n');
+  });
+}
+const stop = (c: ChildProcess) =>
+  new Promise<void>((ok) => {
+    c.once('exit', () => ok());
+    c.kill('SIGTERM');
+  });
+
+const here = new URL('.', import.meta.url).pathname;
+const up = await spawnProc(join(here, 'upstream-proc.ts'), []);
+const gwp = await spawnProc(join(here, 'gateway-proc.ts'), [up.info.url, AUDIT_MODE]);
+const upUrl: string = up.info.url;
+const gwUrl: string = gwp.info.url;
+const policyKind: string = gwp.info.policy;
+const tok = (route: string) => ({ authorization: `Bearer ${gwp.info.tokens[route]}` });
 
 const results = [
-  await measure('direct', up.url, 'echo', await session(up.url, {})),
-  await measure(
-    'gateway /u/api/mcp',
-    `${gw.url}/u/api/mcp`,
-    'echo',
-    await session(`${gw.url}/u/api/mcp`, await tok('/u/api/mcp')),
-  ),
-  await measure(
-    'gateway /mcp',
-    `${gw.url}/mcp`,
-    'api.echo',
-    await session(`${gw.url}/mcp`, await tok('/mcp')),
-  ),
-];
+  await measure('direct', upUrl, 'echo', await session(upUrl, {})),
+  ONLY === 'aggregate'
+    ? undefined
+    : await measure(
+        'gateway /u/api/mcp',
+        `${gwUrl}/u/api/mcp`,
+        'echo',
+        await session(`${gwUrl}/u/api/mcp`, tok('/u/api/mcp')),
+        () => gatewayCpu(gwp.child),
+      ),
+  ONLY === 'dropin'
+    ? undefined
+    : await measure(
+        'gateway /mcp',
+        `${gwUrl}/mcp`,
+        'api.echo',
+        await session(`${gwUrl}/mcp`, tok('/mcp')),
+        () => gatewayCpu(gwp.child),
+      ),
+].filter((r) => r !== undefined);
 const direct = results[0];
 console.log(
   `mcp-warden gateway bench — node ${process.version}, ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}`,
 );
 console.log(
-  `policy: ${policyKind}; N=${N} sequential, C=${C} concurrent for ${D}s; tools/call echo, JSON upstream`,
+  `policy: ${policyKind}; audit: file, mode ${AUDIT_MODE}; N=${N} sequential, C=${C} concurrent for ${D}s; tools/call echo, JSON upstream`,
 );
-console.log('route                  p50 ms  p90 ms  p99 ms   added p50     rps   × direct');
+console.log(
+  'route                  p50 ms  p90 ms  p99 ms   added p50     rps   × direct  gw CPU µs/call',
+);
 for (const r of results)
   console.log(
-    `${r.label.padEnd(22)} ${r.p50.toFixed(3).padStart(6)}  ${r.p90.toFixed(3).padStart(6)}  ${r.p99.toFixed(3).padStart(6)}  ${(r.p50 - direct.p50).toFixed(3).padStart(9)}  ${r.rps.toFixed(0).padStart(6)}  ${(r.rps / direct.rps).toFixed(2).padStart(8)}`,
+    `${r.label.padEnd(22)} ${r.p50.toFixed(3).padStart(6)}  ${r.p90.toFixed(3).padStart(6)}  ${r.p99.toFixed(3).padStart(6)}  ${(r.p50 - direct.p50).toFixed(3).padStart(9)}  ${r.rps.toFixed(0).padStart(6)}  ${(r.rps / direct.rps).toFixed(2).padStart(8)}  ${r.cpuPerCall === undefined ? '' : r.cpuPerCall.toFixed(0).padStart(14)}`,
   );
-await gw.close();
-await up.close();
+await stop(gwp.child);
+await stop(up.child);
 agent.destroy();

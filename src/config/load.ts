@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
+import { parseAuditConfig } from '../audit/index.ts';
 import { UserInputError, isWardenError } from '../errors/index.ts';
 import {
   CONFIG_SHAPE,
@@ -82,13 +83,8 @@ export function buildConfig(
       timeout_ms: u.timeout_ms ?? timeout,
       default_scope: u.default_scope ?? DEFAULT_TOOL_SCOPE,
       tools: u.tools ?? {},
+      prompts: u.prompts ?? {},
     };
-  });
-  (raw.audit?.sinks ?? []).forEach((s: Raw, i: number) => {
-    if (s.type === 'file' && !s.path)
-      throw new UserInputError('CONFIG_INVALID', 'a file sink needs a path', {
-        where: `audit.sinks[${i}].path`,
-      });
   });
   return {
     listen: { host: raw.listen?.host ?? '127.0.0.1', port: raw.listen?.port ?? 8080 },
@@ -117,7 +113,7 @@ export function buildConfig(
       keys: raw.sessions?.keys ?? [],
       idle_timeout_s: raw.sessions?.idle_timeout_s ?? 3600,
     },
-    audit: { sinks: raw.audit?.sinks ?? [{ type: 'stdout' }] },
+    audit: parseAuditConfig(raw.audit ?? undefined, 'audit'),
     log: { level: raw.log?.level ?? 'info' },
     upstreams,
     source,

@@ -1,7 +1,20 @@
 // The shape of warden.yaml (PRODUCT.md "Configuration") and the typed config the rest of the
 // gateway reads. Keys beyond the contract are documented in README "Configuration".
 
-import { bool, check, either, int, list, map, obj, oneOfStr, str, type Shape } from './shape.ts';
+import { parseAuditConfig, type AuditConfig } from '../audit/index.ts';
+import {
+  bool,
+  check,
+  custom,
+  either,
+  int,
+  list,
+  map,
+  obj,
+  oneOfStr,
+  str,
+  type Shape,
+} from './shape.ts';
 
 /** Upstream names become URL path segments and tool-name prefixes: keep them tame. */
 export const UPSTREAM_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -15,6 +28,10 @@ const toolOverride = obj({
   destructive: bool,
   rename: str(TOOL_NAME, 'a tool name of [A-Za-z0-9_.-], at most 128 chars'),
   hidden: bool,
+});
+
+const promptOverride = obj({
+  rename: str(TOOL_NAME, 'a prompt name of [A-Za-z0-9_.-], at most 128 chars'),
 });
 
 /** The gateway's own credentials for an upstream (src/auth/upstream-credentials.ts checks the
@@ -54,16 +71,10 @@ const upstream = obj(
     timeout_ms: int(1),
     default_scope: str(SCOPE, 'an OAuth scope token'),
     tools: map(toolOverride),
+    // Prompts on /mcp are `<upstream>.<prompt>` unless renamed, like tools.
+    prompts: map(promptOverride),
   },
   ['name'],
-);
-
-const sink = obj(
-  {
-    type: oneOfStr('file', 'stdout'),
-    path: str(),
-  },
-  ['type'],
 );
 
 export const CONFIG_SHAPE: Shape = obj({
@@ -105,10 +116,17 @@ export const CONFIG_SHAPE: Shape = obj({
     shutdown_grace_ms: int(0),
   }),
   sessions: obj({ keys: list(str()), idle_timeout_s: int(1) }),
-  audit: obj({ sinks: list(sink) }),
+  // The audit module owns its section (sinks, spool, redaction patterns): it validates it and
+  // its errors name the key path ("audit.sinks[1].port").
+  audit: custom((v, path) => void parseAuditConfig(v, path)),
   log: obj({ level: oneOfStr('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') }),
   upstreams: list(upstream),
 });
+
+export interface PromptOverride {
+  /** Name exposed on /mcp instead of `<upstream>.<prompt>`. */
+  rename?: string;
+}
 
 export interface ToolOverride {
   scope?: string;
@@ -137,12 +155,12 @@ export interface UpstreamConfig {
   timeout_ms: number;
   default_scope: string;
   tools: Record<string, ToolOverride>;
+  /** Keyed by the upstream's prompt name (absent when built by hand, e.g. in tests). */
+  prompts?: Record<string, PromptOverride>;
 }
 
-export interface AuditSinkConfig {
-  type: 'file' | 'stdout';
-  path?: string;
-}
+/** One audit sink as the audit module resolved it (src/audit/config.ts). */
+export type { SinkConfig as AuditSinkConfig } from '../audit/index.ts';
 
 export interface WardenConfig {
   listen: { host: string; port: number };
@@ -170,7 +188,8 @@ export interface WardenConfig {
     shutdown_grace_ms: number;
   };
   sessions: { keys: string[]; idle_timeout_s: number };
-  audit: { sinks: AuditSinkConfig[] };
+  /** Resolved by the audit module's parseAuditConfig (defaults filled in). */
+  audit: AuditConfig;
   log: { level: string };
   upstreams: UpstreamConfig[];
   /** Where the config came from: a file path, or "(demo)". */

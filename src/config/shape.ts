@@ -13,7 +13,9 @@ export type Shape =
   | { kind: 'list'; item: Shape }
   | { kind: 'map'; value: Shape; key?: RegExp }
   | { kind: 'object'; fields: Record<string, Shape>; required?: readonly string[] }
-  | { kind: 'oneOf'; options: readonly Shape[]; label: string };
+  | { kind: 'oneOf'; options: readonly Shape[]; label: string }
+  /** A section owned by another module, which validates it (and names key paths) itself. */
+  | { kind: 'custom'; check: (value: unknown, path: string) => void };
 
 export const str = (pattern?: RegExp, hint?: string): Shape => ({ kind: 'string', pattern, hint });
 export const int = (min?: number, max?: number): Shape => ({ kind: 'int', min, max });
@@ -30,6 +32,11 @@ export const either = (label: string, ...options: Shape[]): Shape => ({
   kind: 'oneOf',
   options,
   label,
+});
+
+export const custom = (fn: (value: unknown, path: string) => void): Shape => ({
+  kind: 'custom',
+  check: fn,
 });
 
 const typeName = (v: unknown): string =>
@@ -104,6 +111,9 @@ export function check(shape: Shape, value: unknown, path = ''): void {
         if (rec[k] === undefined || rec[k] === null) fail(join(path, k), 'required key is missing');
       return;
     }
+    case 'custom':
+      shape.check(value, path);
+      return;
     case 'oneOf': {
       let first: unknown;
       for (const option of shape.options) {

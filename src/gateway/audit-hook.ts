@@ -1,83 +1,63 @@
-// The single place where the gateway records what it answered: one JSON line per answered MCP
-// request (allowed, denied or failed), per PRODUCT.md "Audit record contract". The audit issue
-// extends this module (hash chain `prev`/`hash`, redaction of arguments and results); callers
-// only ever use `recordRequest`.
+// The gateway's side of the audit trail (PRODUCT.md "Audit record contract", issue #5): every
+// MCP request the gateway answers — allowed, denied or failed — yields exactly one record,
+// handed to the audit module (src/audit: redaction, hash chain, sinks). A RequestAudit is
+// created when a request arrives and committed exactly once:
+//  - for a tools/call, *before* its answer is released to the client, so that in
+//    `audit.mode: sync` a client never holds an answer whose record is not on disk (issue #5
+//    item 4: "released to the client only after its record is durably written");
+//  - for everything else (and whatever was not committed yet), when the response closes.
 
-import { pino } from 'pino';
-import type { AuditSinkConfig } from '../config/schema.ts';
+import type { Logger } from 'pino';
+import type { AuditInput, Auditor } from '../audit/index.ts';
 
-export type AuditDecision = 'allow' | 'deny' | 'none';
-export type AuditOutcome = 'ok' | 'tool_error' | 'denied' | 'error';
+/** The record the gateway fills in while it answers; the audit module's input type. */
+export type AuditRecord = AuditInput;
+export type { AuditDecision, AuditOutcome } from '../audit/index.ts';
 
-export interface AuditRecord {
-  /** ISO 8601, when the request arrived. */
-  time: string;
-  request_id: string | number | null;
-  /** Token subject (`sub`) or null for unauthenticated requests. */
-  subject: string | null;
-  client: string | null;
-  route: string;
-  upstream: string | null;
-  method: string;
-  tool: string | null;
-  decision: AuditDecision;
-  reasons: string[];
-  outcome: AuditOutcome;
-  /** HTTP status the gateway answered with. */
-  status: number;
-  /** JSON-RPC error code, when the answer was an error. */
-  error_code?: number;
-  duration_ms: number;
-  /** Tool arguments as forwarded (redaction: see the audit issue). */
-  arguments?: unknown;
-  /** A summary, never the full result: is it an error, which content types, encoded size. */
-  result?: { is_error: boolean; content_types: string[]; bytes: number };
-  policy_revision: string | null;
-  session?: string;
+export class RequestAudit {
+  private committed: Promise<void> | undefined;
+
+  constructor(
+    private readonly auditor: Auditor,
+    readonly rec: AuditRecord,
+    private readonly start: number,
+    private readonly log: Logger,
+  ) {}
+
+  get done(): boolean {
+    return this.committed !== undefined;
+  }
+
+  /**
+   * Seals the record (once; later calls return the first promise). Resolves when the audit
+   * module accepted it: durable on the local sinks in sync mode, queued in async mode.
+   * Rejects when the local write failed; the caller must then not release the answer.
+   */
+  commit(status: number): Promise<void> {
+    if (this.committed) return this.committed;
+    const r = this.rec;
+    r.status ||= status;
+    r.duration_ms = Date.now() - this.start;
+    if (r.outcome === 'ok' && r.status >= 400) r.outcome = 'error';
+    this.committed = this.auditor.record(r);
+    return this.committed;
+  }
+
+  /** Commits on response close, when nothing did before. The answer is already gone, so a
+   * failure can only be logged (loudly: the audit trail has a hole). */
+  settle(status: number): void {
+    if (this.committed) return;
+    this.commit(status).catch((e: unknown) =>
+      this.log.error(
+        { err: e, request_id: this.rec.request_id, route: this.rec.route },
+        'audit record could not be written',
+      ),
+    );
+  }
 }
 
-export interface AuditHook {
-  recordRequest(rec: AuditRecord): void;
-  flush(): Promise<void>;
-}
-
-/** Summarizes a tools/call result for the audit record. */
-export function summarizeResult(result: unknown): AuditRecord['result'] {
-  const r = result as { isError?: boolean; content?: Array<{ type?: string }> } | undefined;
-  if (!r || typeof r !== 'object') return undefined;
-  const types = Array.isArray(r.content) ? [...new Set(r.content.map((c) => String(c?.type)))] : [];
-  return {
-    is_error: r.isError === true,
-    content_types: types,
-    bytes: Buffer.byteLength(JSON.stringify(r)),
-  };
-}
-
-export function createAuditHook(sinks: AuditSinkConfig[]): AuditHook {
-  const streams = sinks.map((s) =>
-    s.type === 'file'
-      ? pino.destination({ dest: s.path!, mkdir: true, sync: false })
-      : pino.destination({ dest: 1, sync: false }),
-  );
-  return {
-    recordRequest(rec) {
-      // Written through pino's destination (SonicBoom: buffered, non-blocking) but without a
-      // logger's envelope: no level, pid, hostname or second timestamp, the record only.
-      const line = `${JSON.stringify(rec)}\n`;
-      for (const s of streams) s.write(line);
-    },
-    flush: () =>
-      Promise.all(
-        streams.map(
-          (s) =>
-            new Promise<void>((ok) => {
-              try {
-                s.flush(() => ok());
-              } catch {
-                ok();
-              }
-            }),
-        ),
-      ).then(() => undefined),
-  };
+/** Result fields of a record, from a CallToolResult (the audit module summarizes it). */
+export function applyResult(rec: AuditRecord, result: unknown): void {
+  rec.result_value = result;
+  if ((result as { isError?: unknown } | null)?.isError === true) rec.outcome = 'tool_error';
 }

@@ -1,14 +1,15 @@
 // JSON-RPC batches from MCP 2025-03-26 clients (the only revision that allowed them). Every
 // tools/call in the batch is authorized before anything is forwarded; if any is denied, the
 // whole batch is refused (a partly forwarded batch would need the gateway to merge its own
-// errors into the upstream's answer stream). A scope or approval denial makes the refusal a
+// errors into the upstream's answer stream). Records are written when the batch's response
+// closes (a batch answer is not held for them, unlike a single tools/call). A scope or approval denial makes the refusal a
 // 403 step-up; otherwise the answer is a batch of JSON-RPC errors carrying the reasons.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Subject } from '../auth/index.ts';
 import { isRequest, type JsonRpcMessage } from '../transport/body.ts';
 import { HTTP_ERRORS } from '../transport/errors.ts';
-import type { AuditRecord } from './audit-hook.ts';
+import { RequestAudit, type AuditRecord } from './audit-hook.ts';
 import type { CallDecision } from './authorize.ts';
 import type { McpRoute, StageDeps } from './http-stage.ts';
 import type { McpSession } from './mcp-session.ts';
@@ -58,10 +59,7 @@ export async function handleBatch(
   }
   res.on('close', () => {
     for (const rec of recs.values()) {
-      rec.status ||= res.statusCode;
-      rec.duration_ms = Date.now() - start;
-      if (rec.outcome === 'ok' && rec.status >= 400) rec.outcome = 'error';
-      deps.audit.recordRequest(rec);
+      new RequestAudit(deps.audit, rec, start, deps.log).settle(res.statusCode);
     }
   });
 

@@ -5,20 +5,17 @@
 // passthrough), and tools/list answers are filtered to the tools the token may call. tools/call
 // is authorized before this module sees it (gateway/http-stage.ts).
 
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { Agent, type IncomingMessage, type ServerResponse } from 'node:http';
 import httpProxy from 'http-proxy';
 import type { Subject } from '../auth/index.ts';
 import type { JsonRpcMessage } from '../transport/body.ts';
 import { httpError, sendError } from '../transport/errors.ts';
-import { SseParser, encodeEvent } from '../transport/sse.ts';
 import type { Upstream } from '../upstream/upstream.ts';
 import { resolveTool } from '../upstream/tools.ts';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { inspectAnswer } from './inspect.ts';
 import type { RouteContext } from './route-context.ts';
-
-/** How much of a JSON answer is kept for inspection (audit, tools/list filtering). */
-const INSPECT_LIMIT = 8 * 1024 * 1024;
 
 export interface ProxyOutcome {
   status: number;
@@ -31,9 +28,14 @@ interface Pending {
   /** Ids of tools/list requests whose answers are filtered. */
   listIds: Set<unknown>;
   filter: (tools: Tool[]) => Tool[];
+  /** A tools/call: its answer is rewritten (clientResult) and held until `done` resolves. */
+  call: boolean;
   timer?: NodeJS.Timeout;
   timedOut?: boolean;
-  done: (o: ProxyOutcome) => void;
+  /** Reports the outcome; a returned promise holds the answer until it settles. */
+  done: (o: ProxyOutcome) => Promise<void> | void;
+  /** Set when the answer to the request was seen and is being held. */
+  gate?: Promise<void>;
 }
 
 export class DropInProxy {
@@ -92,18 +94,29 @@ export class DropInProxy {
     /** The message, or a 2025-03-26 batch. */
     msgs: JsonRpcMessage | JsonRpcMessage[] | undefined,
     subject: Subject,
-    /** Called synchronously with the outcome, before the response closes (for the audit). */
-    onOutcome: (o: ProxyOutcome) => void,
+    /** Called once with the outcome, before the answer is released (for the audit). For a
+     * tools/call, a returned promise holds the answer until it resolves; if it rejects, the
+     * answer is withheld (500, or the stream is cut). */
+    onOutcome: (o: ProxyOutcome) => Promise<void> | void,
   ): Promise<ProxyOutcome> {
     delete req.headers.authorization; // never forward the client's token (MCP security best practices)
     const headers = await this.upstream.headers();
+    const t0 = performance.now();
+    const method =
+      msgs === undefined || Array.isArray(msgs) ? req.method! : (msgs.method ?? 'response');
     return new Promise<ProxyOutcome>((settle) => {
       let settled = false;
-      const resolve = (o: ProxyOutcome) => {
-        if (settled) return;
+      const resolve = (o: ProxyOutcome): Promise<void> | void => {
+        if (settled) return undefined;
         settled = true;
-        onOutcome(o);
+        this.ctx.metrics.upstreamLatency(
+          this.upstream.name,
+          method,
+          (performance.now() - t0) / 1000,
+        );
+        const gate = onOutcome(o);
         settle(o);
+        return gate;
       };
       const list = msgs === undefined ? [] : Array.isArray(msgs) ? msgs : [msgs];
       const msg = Array.isArray(msgs) ? undefined : msgs;
@@ -113,18 +126,21 @@ export class DropInProxy {
           list.filter((m) => m.method === 'tools/list' && m.id != null).map((m) => m.id),
         ),
         filter: (tools) => this.visible(tools, subject),
+        call: msg?.method === 'tools/call' && msg.id != null,
         done: resolve,
       };
       this.pending.set(req, pending);
-      res.on('close', () => resolve({ status: res.statusCode }));
+      res.on('close', () => void resolve({ status: res.statusCode }));
       this.proxy.web(
         req,
         res,
         {
           target: this.upstream.config.url,
           headers,
-          buffer: body ? Readable.from([body]) : undefined,
-          selfHandleResponse: pending.listIds.size > 0,
+          // http-proxy only calls `buffer.pipe(proxyReq)`: hand it the body we already read
+          // in one write, without a Readable (and its async iterator) per request.
+          buffer: body ? bodySource(body) : undefined,
+          selfHandleResponse: pending.listIds.size > 0 || pending.call,
         },
         (err) => {
           clearTimeout(pending.timer);
@@ -134,8 +150,15 @@ export class DropInProxy {
                 'UPSTREAM_UNAVAILABLE',
                 `upstream ${this.upstream.name} is unreachable: ${(err as NodeJS.ErrnoException).code ?? err.message}`,
               );
-          sendError(res, e, msg?.id ?? null);
-          resolve({ status: e.status, answer: { error: { code: e.rpcCode, message: e.message } } });
+          const gate = resolve({
+            status: e.status,
+            answer: { error: { code: e.rpcCode, message: e.message } },
+          });
+          if (!gate) return sendError(res, e, msg?.id ?? null);
+          gate.then(
+            () => sendError(res, e, msg?.id ?? null),
+            () => sendError(res, AUDIT_FAILED(), msg?.id ?? null),
+          );
         },
       );
     });
@@ -183,72 +206,76 @@ export class DropInProxy {
     const isSse = (proxyRes.headers['content-type'] ?? '').includes('text/event-stream');
     const status = proxyRes.statusCode ?? 502;
     const id = p.msg?.id;
-    // Each JSON-RPC message in the answer: the one answering our request is the outcome, and
-    // tools/list answers are filtered (returned replacement); everything else is untouched.
+    const auditor = this.ctx.audit;
+    // Each JSON-RPC message in the answer: the one answering our request is the outcome (and,
+    // for a tools/call, held until its audit record is written), tools/list answers are
+    // filtered, tools/call results pass through clientResult (redacted when configured).
+    // Returns a replacement, or undefined to pass the message through byte for byte.
     const onMessage = (m: Record<string, unknown>): Record<string, unknown> | undefined => {
       if (!('result' in m) && !('error' in m)) return undefined;
-      if (id !== undefined && m.id === id) p.done({ status, answer: m as ProxyOutcome['answer'] });
+      if (id !== undefined && m.id === id) {
+        const gate = p.done({ status, answer: m as ProxyOutcome['answer'] });
+        if (gate) p.gate = gate;
+        if (p.call && m.result !== undefined) {
+          const shown = auditor.clientResult(m.result);
+          if (shown !== m.result) return { ...m, result: shown };
+        }
+      }
       const result = m.result as { tools?: Tool[] } | undefined;
       if (p.listIds.has(m.id) && Array.isArray(result?.tools))
         return { ...m, result: { ...result, tools: p.filter(result.tools) } };
       return undefined;
     };
-    if (p.listIds.size > 0) {
-      const headers = { ...proxyRes.headers };
-      delete headers['content-length'];
-      res.writeHead(status, headers);
-      res.flushHeaders();
-      this.inspect(
-        proxyRes,
-        isSse,
-        onMessage,
-        (text) => res.write(text),
-        () => res.end(),
-      );
-    } else {
-      this.inspect(proxyRes, isSse, onMessage, undefined, () => p.done({ status }));
-    }
-  }
-
-  /**
-   * Watches a response body for JSON-RPC messages (single or batch, JSON or SSE). With
-   * `write`, the body is re-emitted (SSE events as they complete) with `onMessage`'s
-   * replacements applied.
-   */
-  private inspect(
-    proxyRes: IncomingMessage,
-    isSse: boolean,
-    onMessage: (m: Record<string, unknown>) => Record<string, unknown> | undefined,
-    write: ((s: string) => void) | undefined,
-    end: () => void,
-  ): void {
-    proxyRes.setEncoding('utf8');
-    if (isSse) {
-      const parser = new SseParser();
-      proxyRes.on('data', (chunk: string) => {
-        for (const ev of parser.feed(chunk)) {
-          const replaced = ev.data.includes('"id"') ? rewrite(ev.data, onMessage) : undefined;
-          write?.(replaced === undefined ? ev.raw : encodeEvent(ev, replaced));
-        }
-      });
-      proxyRes.on('end', () => {
-        write?.(parser.rest());
-        end();
-      });
+    if (p.listIds.size === 0 && !p.call) {
+      inspectAnswer(proxyRes, isSse, onMessage, undefined, () => void p.done({ status }));
       return;
     }
-    let text = '';
-    let overflow = false;
-    proxyRes.on('data', (chunk: string) => {
-      // When re-emitting (write) the whole body is needed; otherwise only a bounded peek.
-      if (write || (!overflow && text.length + chunk.length <= INSPECT_LIMIT)) text += chunk;
-      else overflow = true;
-    });
-    proxyRes.on('end', () => {
-      const replaced = !overflow && text ? rewrite(text, onMessage) : undefined;
-      write?.(replaced ?? text);
-      end();
-    });
+    const headers = { ...proxyRes.headers };
+    delete headers['content-length'];
+    let failed = false;
+    const fail = (e: unknown) => {
+      if (failed) return;
+      failed = true;
+      proxyRes.destroy();
+      if (res.headersSent) res.destroy();
+      else sendError(res, AUDIT_FAILED(e), id ?? null);
+    };
+    // Writes are serialized behind the held answer: nothing after it overtakes it.
+    let chain: Promise<void> | undefined;
+    const out = (emit: () => void) => {
+      if (failed) return;
+      if (!chain && !p.gate) return emit();
+      chain = (chain ?? Promise.resolve())
+        .then(() => p.gate)
+        .then(() => {
+          if (!failed) emit();
+        }, fail);
+    };
+    if (isSse) {
+      res.writeHead(status, headers);
+      res.flushHeaders();
+      inspectAnswer(
+        proxyRes,
+        true,
+        onMessage,
+        (text) => out(() => res.write(text)),
+        () => out(() => res.end()),
+      );
+      return;
+    }
+    // JSON: the whole answer is in hand before anything is written, so its length is known.
+    inspectAnswer(
+      proxyRes,
+      false,
+      onMessage,
+      (text) =>
+        out(() => {
+          headers['content-length'] = String(Buffer.byteLength(text));
+          res.writeHead(status, headers);
+          res.end(text);
+        }),
+      () => undefined,
+    );
   }
 
   close(): void {
@@ -257,30 +284,10 @@ export class DropInProxy {
   }
 }
 
-/** Applies `onMessage` to a message or batch; returns new JSON text if anything changed. */
-function rewrite(
-  text: string,
-  onMessage: (m: Record<string, unknown>) => Record<string, unknown> | undefined,
-): string | undefined {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text);
-  } catch {
-    return undefined; // not JSON: passed through untouched
-  }
-  const one = (m: unknown) =>
-    m && typeof m === 'object' && !Array.isArray(m)
-      ? onMessage(m as Record<string, unknown>)
-      : undefined;
-  if (Array.isArray(doc)) {
-    let changed = false;
-    const out = doc.map((m) => {
-      const r = one(m);
-      if (r) changed = true;
-      return r ?? m;
-    });
-    return changed ? JSON.stringify(out) : undefined;
-  }
-  const r = one(doc);
-  return r ? JSON.stringify(r) : undefined;
+/** The already-read request body, as the one-method source http-proxy's `buffer` needs. */
+function bodySource(body: Buffer): Readable {
+  return { pipe: (dest: NodeJS.WritableStream) => dest.end(body) } as unknown as Readable;
 }
+
+const AUDIT_FAILED = (cause?: unknown) =>
+  Object.assign(httpError('INTERNAL', 'audit record could not be written'), { cause });

@@ -5,13 +5,14 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
+import { createAuditor, type Auditor } from '../audit/index.ts';
 import { createDemoIssuer, type DemoIssuer, type ResourceServer } from '../auth/index.ts';
 import type { WardenConfig } from '../config/schema.ts';
+import { GatewayMetrics } from '../metrics/gateway.ts';
 import { httpError, sendError } from '../transport/errors.ts';
 import type { Upstream } from '../upstream/upstream.ts';
-import { createAuditHook, type AuditHook } from './audit-hook.ts';
 import { loadPolicyDecider, type PolicyDecider } from './policy-port.ts';
-import { Runtime, type RuntimeShared } from './runtime.ts';
+import { Runtime, type RegistryFactory, type RuntimeShared } from './runtime.ts';
 
 export interface GatewayOptions {
   /** Policy decision function; default: the WASM engine on `config.policy.path`. */
@@ -19,7 +20,10 @@ export interface GatewayOptions {
   /** The demo issuer to trust when `auth.demo` is set; default: a fresh one. */
   demoIssuer?: DemoIssuer;
   logger?: Logger;
-  audit?: AuditHook;
+  /** The audit module instance; default: createAuditor(config.audit), closed by close(). */
+  audit?: Auditor;
+  /** The `/registry/…` API for each runtime (src/registry); absent: those paths are 404. */
+  registry?: RegistryFactory;
 }
 
 export interface Gateway {
@@ -52,7 +56,11 @@ export async function createGateway(
   const log = opts.logger ?? pino({ level: config.log.level }, pino.destination(2));
   const policy =
     opts.policy ?? (await loadPolicyDecider(config.policy.path, config.policy.entrypoint));
-  const audit = opts.audit ?? createAuditHook(config.audit.sinks);
+  // One auditor for the gateway's lifetime: its file sinks own the hash chain's head, so a
+  // second instance on the same file would fork the chain. A reload keeps it.
+  const audit = opts.audit ?? (await createAuditor(config.audit, { logger: log }));
+  // Counters live as long as the process, across reloads (Prometheus expects monotonic).
+  const metrics = new GatewayMetrics();
   const demo = config.auth.demo ? (opts.demoIssuer ?? (await createDemoIssuer())) : undefined;
   let draining = false;
   let current: Runtime | undefined;
@@ -97,7 +105,16 @@ export async function createGateway(
       });
       const addr = http.address() as AddressInfo;
       const url = `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
-      shared = { log, audit, demo, url, host, draining: () => draining };
+      shared = {
+        log,
+        audit,
+        metrics,
+        demo,
+        url,
+        host,
+        draining: () => draining,
+        registry: opts.registry,
+      };
       const rt = new Runtime(config, policy, shared);
       await rt.start();
       current = rt;
@@ -136,7 +153,10 @@ export async function createGateway(
       }
       http.closeAllConnections();
       await closed;
-      await audit.flush();
+      // After draining: every answered request's record is sealed by now; flush and drain
+      // the remote sinks (what does not make it stays spooled for the next start).
+      if (opts.audit) await audit.flush();
+      else await audit.close(config.limits.shutdown_grace_ms);
     },
   };
 }

@@ -1,7 +1,8 @@
 // The request pipeline of an MCP route, as fixed named stages (cf. fastify's lifecycle):
 //   checks (method 405, Origin 403, Accept 406) → authenticate (401) → read + parse the body
 //   (415, 413, 400 -32700, batch 400) → session (400/404) → authorize tools/call (403 step-up,
-//   or a JSON-RPC policy error) → forward (served MCP session, or proxied upstream) → audit.
+//   or a JSON-RPC policy error) → admit (audit spool room, 503) → forward (served MCP session,
+//   or proxied upstream) → audit (one record per answered request; see audit-hook.ts).
 // Errors from any stage become responses in one place (transport/errors.ts `sendError`).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -24,7 +25,10 @@ import {
   type OriginPolicy,
 } from '../transport/hygiene.ts';
 import type { Upstream } from '../upstream/upstream.ts';
-import { summarizeResult, type AuditHook, type AuditRecord } from './audit-hook.ts';
+import { AuditUnavailableError, type Auditor } from '../audit/index.ts';
+import { isWardenError } from '../errors/index.ts';
+import type { GatewayMetrics } from '../metrics/gateway.ts';
+import { applyResult, RequestAudit, type AuditRecord } from './audit-hook.ts';
 import type { CallDecision } from './authorize.ts';
 import type { DropInProxy } from './dropin-proxy.ts';
 import type { RouteContext } from './route-context.ts';
@@ -32,7 +36,8 @@ import type { ServedRoute } from './served-route.ts';
 
 export interface StageDeps {
   auth: ResourceServer;
-  audit: AuditHook;
+  audit: Auditor;
+  metrics: GatewayMetrics;
   origins: OriginPolicy;
   publicHost?: string;
   maxBodyBytes: number;
@@ -96,27 +101,36 @@ function authorizeOne(route: McpRoute, msg: JsonRpcMessage, subject: Subject, re
     resource,
     requestId: msg.id ?? null,
   });
+  route.ctx.metrics.decision(decision.ok, decision.reasons);
   return { decision, upstream, tool: name };
 }
 
-function deny(
-  res: ServerResponse,
-  msg: JsonRpcMessage,
-  d: Exclude<CallDecision, { ok: true }>,
-): number {
+/** The answer to a denied call: the error and its extra headers. */
+function denial(d: Exclude<CallDecision, { ok: true }>): {
+  error: ReturnType<typeof httpError>;
+  headers: Record<string, string>;
+} {
   const reasons = d.reasons;
   const message = `Denied by policy: ${reasons.join('; ')}`;
-  const e =
-    d.kind === 'step-up'
-      ? httpError('INSUFFICIENT_SCOPE', message, { reasons })
-      : httpError('POLICY_DENIED', message, { reasons });
-  sendError(
-    res,
-    e,
-    msg.id ?? null,
-    d.kind === 'step-up' ? { 'www-authenticate': d.wwwAuthenticate } : {},
-  );
-  return e.status;
+  return d.kind === 'step-up'
+    ? {
+        error: httpError('INSUFFICIENT_SCOPE', message, { reasons }),
+        headers: { 'www-authenticate': d.wwwAuthenticate },
+      }
+    : { error: httpError('POLICY_DENIED', message, { reasons }), headers: {} };
+}
+
+/** The audit module's 503 as an entry of the transport error table (with Retry-After). */
+async function admit(auditor: Auditor): Promise<void> {
+  try {
+    await auditor.admit();
+  } catch (e) {
+    if (e instanceof AuditUnavailableError)
+      throw httpError('AUDIT_UNAVAILABLE', e.message, e.details as Record<string, unknown>);
+    if (isWardenError(e) && e.code === 'AUDIT_CLOSED')
+      throw httpError('SHUTTING_DOWN', 'Service Unavailable: shutting down');
+    throw e;
+  }
 }
 
 export async function handleMcp(
@@ -127,18 +141,26 @@ export async function handleMcp(
 ): Promise<void> {
   const start = Date.now();
   const rec = baseRecord(route, req, start, route.ctx.authorizer.revision);
+  const audit = new RequestAudit(deps.audit, rec, start, deps.log);
   let msg: JsonRpcMessage | undefined;
-  let audit = true;
+  let recorded = true;
   let ledgerKey: [string | undefined, unknown] | undefined;
   res.on('close', () => {
-    // The served route's handler may have added a result summary to the ledger's record.
-    const r = (ledgerKey && route.ctx.ledger.take(...ledgerKey)) || rec;
-    if (!audit) return;
-    r.status ||= res.statusCode;
-    r.duration_ms = Date.now() - start;
-    if (r.outcome === 'ok' && r.status >= 400) r.outcome = 'error';
-    deps.audit.recordRequest(r);
+    if (ledgerKey) route.ctx.ledger.take(...ledgerKey);
+    if (recorded) audit.settle(res.statusCode);
   });
+  /** A tools/call answer the gateway writes itself leaves after its record (sync mode). */
+  const answerCall = async (status: number, send: () => void): Promise<void> => {
+    if (msg?.method === 'tools/call' && recorded) {
+      try {
+        await audit.commit(status);
+      } catch (e) {
+        deps.log.error({ err: e, route: route.ctx.path }, 'audit record could not be written');
+        return sendError(res, httpError('INTERNAL', 'audit record could not be written'), msg.id);
+      }
+    }
+    send();
+  };
   try {
     checkMethod(req);
     checkOrigin(req, deps.origins, deps.publicHost);
@@ -174,10 +196,11 @@ export async function handleMcp(
       body = await readBody(req, deps.maxBodyBytes);
       const parsed = parseMessages(body, batchAllowed(req.headers['mcp-protocol-version']));
       if (Array.isArray(parsed)) {
-        audit = false; // the batch stage writes one record per request in it
+        recorded = false; // the batch stage writes one record per request in it
         const session =
           route.kind === 'served' ? route.served.sessionFor(req, parsed[0], subject) : undefined;
         if (route.kind === 'proxy') route.proxy.checkSession(req, parsed[0], subject);
+        if (parsed.some(isRequest)) await admit(deps.audit);
         return await handleBatch(deps, route, req, res, {
           msgs: parsed,
           body,
@@ -192,8 +215,8 @@ export async function handleMcp(
       rec.method = msg.method ?? 'response';
       rec.request_id = msg.id ?? null;
       // Notifications and client responses are acknowledged (202), not "answered": no record.
-      if (!isRequest(msg)) audit = false;
-    } else if (req.method === 'GET') audit = false;
+      if (!isRequest(msg)) recorded = false;
+    } else if (req.method === 'GET') recorded = false;
 
     const session =
       route.kind === 'served' ? route.served.sessionFor(req, msg, subject) : undefined;
@@ -209,35 +232,55 @@ export async function handleMcp(
       rec.reasons = d.reasons;
       if (!d.ok) {
         rec.outcome = 'denied';
-        rec.status = deny(res, msg, d);
-        return;
+        const { error, headers } = denial(d);
+        const id = msg.id ?? null;
+        return await answerCall(error.status, () => sendError(res, error, id, headers));
       }
     }
+    // Room in the audit spools for what this request will record (on_full: block waits,
+    // reject answers 503).
+    if (recorded) await admit(deps.audit);
 
     if (route.kind === 'served') {
       if (msg && isRequest(msg)) {
         ledgerKey = [session!.id, msg.id];
-        route.ctx.ledger.open(session!.id, msg.id, rec);
+        route.ctx.ledger.open(session!.id, msg.id, audit);
       }
       await route.served.handle(req, res, msg, session!);
       return;
     }
+    const call = msg?.method === 'tools/call' && recorded;
     await route.proxy.forward(req, res, body, msg, subject, (out) => {
       rec.status = out.status;
       if (out.answer?.error) {
         rec.outcome = 'error';
         rec.error_code = out.answer.error.code;
-      } else if (out.answer?.result !== undefined && msg?.method === 'tools/call') {
-        rec.result = summarizeResult(out.answer.result);
-        if (rec.result?.is_error) rec.outcome = 'tool_error';
-      }
+        if (typeof out.answer.error.message === 'string')
+          rec.error_message = out.answer.error.message;
+      } else if (out.answer?.result !== undefined && msg?.method === 'tools/call')
+        applyResult(rec, out.answer.result);
+      // A tools/call answer is held by the proxy until this resolves.
+      return call ? audit.commit(out.status) : undefined;
     });
   } catch (e) {
     const code = (e as { code?: string }).code;
     rec.outcome = 'error';
-    audit = true; // every error answer is recorded, whatever the message was
+    recorded = true; // every error answer is recorded, whatever the message was
     if (code && code in HTTP_ERRORS) rec.reasons = [(e as Error).message];
     else deps.log.error({ err: e, route: route.ctx.path }, 'request failed');
-    sendError(res, e, msg?.id ?? null);
+    if (res.headersSent) return sendError(res, e);
+    const status = isWardenError(e) ? e.status : 500;
+    const id = msg?.id ?? null;
+    await answerCall(status, () =>
+      sendError(
+        res,
+        e,
+        id,
+        code === 'AUDIT_UNAVAILABLE' ? { 'retry-after': String(RETRY_AFTER_S) } : {},
+      ),
+    );
   }
 }
+
+/** Retry-After of an audit 503: a spool drains in the time a remote sink needs to recover. */
+const RETRY_AFTER_S = 1;

@@ -31,7 +31,9 @@ export async function loadPolicyDecider(path: string, entrypoint: string): Promi
   // Imported lazily: the engine pulls in the Rego compiler, which `warden serve --help` and
   // config-only code paths do not need.
   const { loadEngine } = await import('../policy/engine.ts');
-  const engine = await loadEngine(path);
+  // A Rego directory is compiled for exactly this entrypoint (the compiler's default is
+  // mcp/authz/decision, so any other entrypoint would be missing from the module).
+  const engine = await loadEngine(path, { entrypoints: [entrypoint] });
   return {
     revision: engine.revision,
     decide(input) {

@@ -1,44 +1,54 @@
 // What a gateway-served MCP route knows: its upstreams, its name index, who may see which
 // tool, and the ledger that joins a handler's result to the audit record of its request.
 
+import type { Auditor } from '../audit/index.ts';
+import type { GatewayMetrics } from '../metrics/gateway.ts';
 import type { Subject } from '../auth/index.ts';
 import type { Upstream } from '../upstream/upstream.ts';
-import { summarizeResult, type AuditRecord } from './audit-hook.ts';
+import { applyResult, type RequestAudit } from './audit-hook.ts';
 import type { Authorizer } from './authorize.ts';
 import { ToolIndex, type IndexedTool } from './tool-index.ts';
 import type { Extra } from './relay.ts';
 
-/** Pending audit records of requests being answered inside an MCP session. */
+/** Audit records of requests being answered inside an MCP session, keyed by session and
+ * JSON-RPC id (what an SDK request handler knows about its request). */
 export class Ledger {
-  private readonly pending = new Map<string, AuditRecord>();
+  private readonly pending = new Map<string, RequestAudit>();
   private key = (session: string | undefined, id: unknown) =>
-    `${session ?? ''}\u0000${JSON.stringify(id)}`;
+    `${session ?? ''}\u0000${typeof id === 'string' ? `s${id}` : String(id)}`;
 
-  open(session: string | undefined, id: unknown, rec: AuditRecord): void {
-    this.pending.set(this.key(session, id), rec);
+  open(session: string | undefined, id: unknown, audit: RequestAudit): void {
+    this.pending.set(this.key(session, id), audit);
   }
 
-  take(session: string | undefined, id: unknown): AuditRecord | undefined {
+  take(session: string | undefined, id: unknown): RequestAudit | undefined {
     const k = this.key(session, id);
-    const rec = this.pending.get(k);
+    const a = this.pending.get(k);
     this.pending.delete(k);
-    return rec;
+    return a;
+  }
+
+  private get(extra: Extra): RequestAudit | undefined {
+    return this.pending.get(this.key(extra.sessionId, extra.requestId));
   }
 
   error(extra: Extra, e: { code?: unknown; message?: string }): void {
-    const rec = this.pending.get(this.key(extra.sessionId, extra.requestId));
-    if (!rec) return;
-    rec.outcome = 'error';
-    if (typeof e.code === 'number') rec.error_code = e.code;
-    if (e.message) rec.reasons = [...rec.reasons, e.message];
+    const a = this.get(extra);
+    if (!a || a.done) return;
+    a.rec.outcome = 'error';
+    if (typeof e.code === 'number') a.rec.error_code = e.code;
+    if (e.message) a.rec.error_message = e.message;
   }
 
   result(extra: Extra, result: unknown): void {
-    const rec = this.pending.get(this.key(extra.sessionId, extra.requestId));
-    if (rec) {
-      rec.result = summarizeResult(result);
-      if (rec.result?.is_error) rec.outcome = 'tool_error';
-    }
+    const a = this.get(extra);
+    if (a && !a.done) applyResult(a.rec, result);
+  }
+
+  /** Commits the request's record before its answer is returned to the SDK (which writes
+   * it): resolves when durable in sync mode. No entry (e.g. inside a batch): nothing to wait. */
+  async commit(extra: Extra): Promise<void> {
+    await this.get(extra)?.commit(200);
   }
 }
 
@@ -52,6 +62,9 @@ export class RouteContext {
     readonly upstreams: Upstream[],
     readonly authorizer: Authorizer,
     opts: { prefix: boolean; maxNameLength: number },
+    /** The audit module: records, and what results look like to the client. */
+    readonly audit: Auditor,
+    readonly metrics: GatewayMetrics,
   ) {
     this.index = new ToolIndex(upstreams, opts);
   }

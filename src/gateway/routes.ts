@@ -1,6 +1,7 @@
 // Path routing of the gateway's HTTP server. MCP routes go through the stage pipeline
-// (http-stage.ts); the rest are small JSON documents. Unknown upstreams and paths are 404 with
-// a JSON-RPC error body so MCP clients show a useful message.
+// (http-stage.ts); `/registry/…` goes to the registry module when one is plugged in; the rest
+// are small documents (JSON, or the Prometheus text of `/metrics`). Unknown upstreams and paths
+// are 404 with a JSON-RPC error body so MCP clients show a useful message.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DemoIssuer, ResourceServer } from '../auth/index.ts';
@@ -8,7 +9,15 @@ import { buildManifest } from '../registry/manifest.ts';
 import { httpError, sendError, sendJson } from '../transport/errors.ts';
 import type { Upstream } from '../upstream/upstream.ts';
 import { GATEWAY_INFO } from '../upstream/upstream.ts';
+import { CONTENT_TYPE, routeLabel } from '../metrics/gateway.ts';
 import { handleMcp, type McpRoute, type StageDeps } from './http-stage.ts';
+
+/** The registry API (PRODUCT.md `/registry/v0.1/servers`, `/registry/tools`), provided by
+ * src/registry. `handle` answers and resolves true, or resolves false for a path it does not
+ * serve (then the gateway answers 404). */
+export interface RegistryHandler {
+  handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean>;
+}
 
 export interface RouterDeps extends StageDeps {
   aggregate: McpRoute;
@@ -19,6 +28,7 @@ export interface RouterDeps extends StageDeps {
   publicUrl: string;
   policyRevision: string;
   draining: () => boolean;
+  registry?: RegistryHandler;
 }
 
 const MANIFEST = '/.well-known/mcp-capabilities';
@@ -34,8 +44,16 @@ function manifestFor(d: RouterDeps, route: McpRoute) {
 }
 
 export function createRouter(d: RouterDeps) {
+  const names = new Set(d.upstreams.map((u) => u.name));
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
+    res.once('close', () =>
+      d.metrics.request(
+        routeLabel(path, names),
+        req.method ?? 'UNKNOWN',
+        res.headersSent ? res.statusCode : 0,
+      ),
+    );
     if (d.draining()) {
       res.setHeader('connection', 'close');
       return sendError(res, httpError('SHUTTING_DOWN', 'Service Unavailable: shutting down'));
@@ -48,10 +66,17 @@ export function createRouter(d: RouterDeps) {
       if (m[2] === '/mcp') return handleMcp(d, route, req, res);
       return sendJson(res, 200, manifestFor(d, route));
     }
+    if (path.startsWith('/registry/')) {
+      if (d.registry && (await d.registry.handle(req, res, path))) return;
+      return sendError(res, httpError('NOT_FOUND', `Not found: ${path}`));
+    }
     if (
       req.method !== 'GET' &&
       req.method !== 'HEAD' &&
-      (path.startsWith('/.well-known/') || path === '/healthz' || path === '/readyz')
+      (path.startsWith('/.well-known/') ||
+        path === '/healthz' ||
+        path === '/readyz' ||
+        path === '/metrics')
     )
       return sendError(
         res,
@@ -60,6 +85,16 @@ export function createRouter(d: RouterDeps) {
         { allow: 'GET' },
       );
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+    if (path === '/metrics') {
+      const body = d.metrics.render(d.policyRevision, d.audit.prometheus());
+      res.writeHead(200, {
+        'content-type': CONTENT_TYPE,
+        'content-length': Buffer.byteLength(body),
+        'cache-control': 'no-store',
+      });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
     if (path === '/readyz') {
       const ups = d.upstreams.map((u) => ({
         name: u.name,

@@ -15,26 +15,37 @@ import {
 import type { WardenConfig } from '../config/schema.ts';
 import { compileOriginPolicy } from '../transport/hygiene.ts';
 import { Upstream } from '../upstream/upstream.ts';
-import type { AuditHook } from './audit-hook.ts';
+import type { Auditor } from '../audit/index.ts';
+import type { GatewayMetrics } from '../metrics/gateway.ts';
 import { Authorizer } from './authorize.ts';
 import { DropInProxy } from './dropin-proxy.ts';
 import type { McpRoute } from './http-stage.ts';
 import type { PolicyDecider } from './policy-port.ts';
 import { installReverseHandlers } from './relay.ts';
 import { RouteContext } from './route-context.ts';
-import { createRouter } from './routes.ts';
+import { createRouter, type RegistryHandler } from './routes.ts';
 import { ServedRoute } from './served-route.ts';
 import type { McpSession } from './mcp-session.ts';
 
 export interface RuntimeShared {
   log: Logger;
-  audit: AuditHook;
+  audit: Auditor;
+  metrics: GatewayMetrics;
   demo?: DemoIssuer;
   /** Where the gateway listens (http://host:port) and the host it is bound to. */
   url: string;
   host: string;
   draining: () => boolean;
+  /** Builds the `/registry/…` handler for a runtime's upstreams (see GatewayOptions). */
+  registry?: RegistryFactory;
 }
+
+/** Called once per Runtime (a reload builds new upstreams): the registry module's hook. */
+export type RegistryFactory = (rt: {
+  upstreams: Upstream[];
+  config: WardenConfig;
+  publicUrl: string;
+}) => RegistryHandler;
 
 export class Runtime {
   readonly upstreams: Upstream[];
@@ -97,15 +108,26 @@ export class Runtime {
     });
     const authorizer = new Authorizer(this.auth, this.policy, config);
     const nameOpts = { maxNameLength: config.limits.tool_name_max_length };
-    const aggCtx = new RouteContext('/mcp', upstreams, authorizer, { ...nameOpts, prefix: true });
+    const aggCtx = new RouteContext(
+      '/mcp',
+      upstreams,
+      authorizer,
+      { ...nameOpts, prefix: true },
+      shared.audit,
+      shared.metrics,
+    );
     const aggServed = new ServedRoute(aggCtx, config.sessions.idle_timeout_s);
     this.served.push(aggServed);
     const aggregate: McpRoute = { kind: 'served', ctx: aggCtx, served: aggServed, upstream: null };
     for (const u of upstreams) {
-      const ctx = new RouteContext(`/u/${u.name}/mcp`, [u], authorizer, {
-        ...nameOpts,
-        prefix: false,
-      });
+      const ctx = new RouteContext(
+        `/u/${u.name}/mcp`,
+        [u],
+        authorizer,
+        { ...nameOpts, prefix: false },
+        shared.audit,
+        shared.metrics,
+      );
       let route: McpRoute;
       if (u.kind === 'http')
         route = { kind: 'proxy', ctx, proxy: new DropInProxy(u, ctx), upstream: u.name };
@@ -124,6 +146,7 @@ export class Runtime {
     const router = createRouter({
       auth: this.auth,
       audit: shared.audit,
+      metrics: shared.metrics,
       log: shared.log,
       origins: compileOriginPolicy({
         allowed: config.allowed_origins,
@@ -140,6 +163,7 @@ export class Runtime {
       publicUrl,
       policyRevision: this.policy.revision,
       draining: shared.draining,
+      registry: shared.registry?.({ upstreams, config, publicUrl }),
     });
     this.handle = async (req, res) => {
       // Only POSTs are calls; GET streams are long-lived and end when sessions close.

@@ -37,6 +37,9 @@ export const HTTP_ERRORS = {
   UPSTREAM_TIMEOUT: { status: 504, rpcCode: -32011 },
   SHUTTING_DOWN: { status: 503, rpcCode: -32012 },
   NOT_READY: { status: 503, rpcCode: -32012 },
+  /** A remote audit sink's spool is full and `audit.on_full: reject`: no call without a record
+   * (issue #5). Sent with Retry-After. */
+  AUDIT_UNAVAILABLE: { status: 503, rpcCode: -32013 },
   INTERNAL: { status: 500, rpcCode: -32603 },
 } as const satisfies Record<string, ErrorSpec>;
 

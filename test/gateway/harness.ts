@@ -55,12 +55,20 @@ export async function startHarness(doc: Record<string, unknown>): Promise<Harnes
   const issuer = await createDemoIssuer();
   const dir = mkdtempSync(join(tmpdir(), 'warden-gw-'));
   const auditFile = join(dir, 'audit.jsonl');
+  // `doc.audit` adds to the harness's file sink (mode, redaction, more sinks…).
+  const { audit: auditExtra, ...rest } = doc as { audit?: Record<string, unknown> };
   const config = buildConfig(
     {
       listen: { host: '127.0.0.1', port: 0 },
       auth: { demo: true },
-      audit: { sinks: [{ type: 'file', path: auditFile }] },
-      ...doc,
+      ...rest,
+      audit: {
+        ...auditExtra,
+        sinks: [
+          { type: 'file', path: auditFile },
+          ...((auditExtra?.sinks as unknown[] | undefined) ?? []),
+        ],
+      },
     },
     'test',
   );

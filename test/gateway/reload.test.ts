@@ -2,6 +2,7 @@
 // config that cannot be applied is rejected with the old one left running.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyFiles } from '../../src/audit/index.ts';
 import { buildConfig } from '../../src/config/index.ts';
 import { startSdkUpstream, type SdkUpstream } from '../fixtures/sdk-upstream.ts';
 import { startHarness, type Harness } from './harness.ts';
@@ -62,5 +63,20 @@ describe('reload', () => {
       { type: 'text', text: 'still' },
     ]);
     await c.close();
+  });
+
+  it('keeps the auditor across reloads: one unbroken chain, calls before and after recorded', async () => {
+    const records = () => h.audit().filter((r) => r.method === 'tools/call');
+    const before = records().length;
+    await h.gw.reload(cfg([{ name: 'a', url: a.url }]), { policy: h.gw.policy });
+    const c = await h.client('/mcp', await h.token(['mcp:tools:call'], { sub: 'after-reload' }));
+    await c.callTool({ name: 'a.echo', arguments: { text: 'after' } });
+    await c.close();
+    const recs = records();
+    expect(recs.length).toBe(before + 1);
+    expect(recs.at(-1)).toMatchObject({ subject: 'after-reload', tool: 'a.echo', outcome: 'ok' });
+    const seqs = h.audit().map((r) => r.seq as number);
+    expect(seqs).toEqual(seqs.map((_, i) => i));
+    expect((await verifyFiles([h.auditFile])).ok).toBe(true);
   });
 });

@@ -1,0 +1,80 @@
+// Reading an upstream's answer on the drop-in route: every JSON-RPC message in it (a JSON body,
+// single or batch, or SSE events) is shown to the proxy, which may replace it (tools/list
+// filtering, redacted tool results); the body is then re-emitted with the replacements, or only
+// peeked at (bounded) when the proxy streams it through untouched.
+
+import type { IncomingMessage } from 'node:http';
+import { SseParser, encodeEvent } from '../transport/sse.ts';
+
+/** How much of a JSON answer is kept for inspection (audit, tools/list filtering). */
+const INSPECT_LIMIT = 8 * 1024 * 1024;
+
+/**
+ * Watches a response body for JSON-RPC messages (single or batch, JSON or SSE). With
+ * `write`, the body is re-emitted (SSE events as they complete; a JSON body once, whole)
+ * with `onMessage`'s replacements applied.
+ */
+export function inspectAnswer(
+  proxyRes: IncomingMessage,
+  isSse: boolean,
+  onMessage: (m: Record<string, unknown>) => Record<string, unknown> | undefined,
+  write: ((s: string) => void) | undefined,
+  end: () => void,
+): void {
+  proxyRes.setEncoding('utf8');
+  if (isSse) {
+    const parser = new SseParser();
+    proxyRes.on('data', (chunk: string) => {
+      for (const ev of parser.feed(chunk)) {
+        const replaced = ev.data.includes('"id"') ? rewrite(ev.data, onMessage) : undefined;
+        write?.(replaced === undefined ? ev.raw : encodeEvent(ev, replaced));
+      }
+    });
+    proxyRes.on('end', () => {
+      const rest = parser.rest();
+      if (rest) write?.(rest);
+      end();
+    });
+    return;
+  }
+  let text = '';
+  let overflow = false;
+  proxyRes.on('data', (chunk: string) => {
+    // When re-emitting (write) the whole body is needed; otherwise only a bounded peek.
+    if (write || (!overflow && text.length + chunk.length <= INSPECT_LIMIT)) text += chunk;
+    else overflow = true;
+  });
+  proxyRes.on('end', () => {
+    const replaced = !overflow && text ? rewrite(text, onMessage) : undefined;
+    write?.(replaced ?? text);
+    end();
+  });
+}
+
+/** Applies `onMessage` to a message or batch; returns new JSON text if anything changed. */
+function rewrite(
+  text: string,
+  onMessage: (m: Record<string, unknown>) => Record<string, unknown> | undefined,
+): string | undefined {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return undefined; // not JSON: passed through untouched
+  }
+  const one = (m: unknown) =>
+    m && typeof m === 'object' && !Array.isArray(m)
+      ? onMessage(m as Record<string, unknown>)
+      : undefined;
+  if (Array.isArray(doc)) {
+    let changed = false;
+    const out = doc.map((m) => {
+      const r = one(m);
+      if (r) changed = true;
+      return r ?? m;
+    });
+    return changed ? JSON.stringify(out) : undefined;
+  }
+  const r = one(doc);
+  return r ? JSON.stringify(r) : undefined;
+}

@@ -1,0 +1,84 @@
+// The gateway's metrics (issue #8 "Observability", PRODUCT.md `/metrics`): requests by route,
+// method and status; policy decisions by reason; upstream latency per upstream; the policy
+// revision as an info gauge; and the audit module's own metrics appended at scrape time.
+// Label values are bounded: routes are templates of known paths, reasons lose what follows
+// their first colon ("no such tool: x" → "no such tool"), upstreams are the configured names.
+
+import { CONTENT_TYPE, Registry } from './registry.ts';
+
+export { CONTENT_TYPE };
+
+/** Seconds; from a fast loopback call to a slow tool (the default timeout is 30 s). */
+const LATENCY_BUCKETS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+];
+
+export class GatewayMetrics {
+  private readonly registry = new Registry();
+  private readonly requests = this.registry.counter(
+    'warden_http_requests_total',
+    'HTTP requests answered, by route template, method and status.',
+    ['route', 'method', 'status'],
+  );
+  private readonly decisions = this.registry.counter(
+    'warden_policy_decisions_total',
+    'tools/call authorization decisions, by decision and reason (one per reason of a denial).',
+    ['decision', 'reason'],
+  );
+  private readonly upstream = this.registry.histogram(
+    'warden_upstream_request_duration_seconds',
+    'Time from forwarding a request to an upstream to its answer, by upstream and method.',
+    ['upstream', 'method'],
+    LATENCY_BUCKETS,
+  );
+  private readonly revision = this.registry.gauge(
+    'warden_policy_revision_info',
+    'The loaded policy bundle revision (value 1).',
+    ['revision'],
+  );
+
+  request(route: string, method: string, status: number): void {
+    this.requests.inc([route, method, String(status)]);
+  }
+
+  decision(allow: boolean, reasons: readonly string[]): void {
+    if (allow) return this.decisions.inc(['allow', '']);
+    for (const r of reasons.length ? reasons : ['']) this.decisions.inc(['deny', reasonLabel(r)]);
+  }
+
+  upstreamLatency(upstream: string, method: string, seconds: number): void {
+    this.upstream.observe([upstream, method], seconds);
+  }
+
+  /** The exposition text: the gateway's families, then `extra` (the auditor's). */
+  render(policyRevision: string, extra = ''): string {
+    this.revision.reset();
+    this.revision.set([policyRevision], 1);
+    return this.registry.render() + extra;
+  }
+}
+
+/** A reason without its variable part (tool names, scopes): bounded label values. */
+export function reasonLabel(reason: string): string {
+  const i = reason.indexOf(':');
+  return (i >= 0 ? reason.slice(0, i) : reason).slice(0, 100);
+}
+
+/** Route label of a request path: templates, never raw paths (unbounded cardinality). */
+export function routeLabel(path: string, upstreams: ReadonlySet<string>): string {
+  if (path === '/mcp' || path === '/healthz' || path === '/readyz' || path === '/metrics')
+    return path;
+  const m = /^\/u\/([^/]+)(\/.*)$/.exec(path);
+  if (m) {
+    let name: string;
+    try {
+      name = decodeURIComponent(m[1]);
+    } catch {
+      return 'other';
+    }
+    return upstreams.has(name) ? `/u/${name}${m[2] === '/mcp' ? '/mcp' : '/*'}` : '/u/unknown';
+  }
+  if (path.startsWith('/.well-known/')) return '/.well-known/*';
+  if (path.startsWith('/registry/')) return '/registry/*';
+  return 'other';
+}

@@ -5,10 +5,11 @@
 // harness mints at POST /demo/token for each route's own audience (RFC 8707), so the suite's
 // requests are authenticated like any client's, with the shipped policy in force.
 
-import { existsSync, writeFileSync, createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Prompt, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { PROMPTS } from '../../test/conformance/fixture/catalog.ts';
 import { ROOT } from './suite.ts';
 import { eachLine, spawnTracked, stop, waitForLine } from './processes.ts';
 
@@ -24,11 +25,17 @@ export function gatewayMissing(): string | undefined {
 }
 
 /**
- * warden.yaml for the run. On /mcp tools are `<upstream>.<tool>` unless renamed (PRODUCT.md
- * "HTTP surface"); the suite calls the fixture's bare names, so each tool is renamed to its own
- * name — the documented way an operator exposes an upstream's names on the aggregated route.
+ * warden.yaml for the run. On /mcp tools and prompts are `<upstream>.<name>` unless renamed
+ * (PRODUCT.md "HTTP surface"); the suite calls the fixture's bare names, so each tool and prompt
+ * is renamed to its own name — the documented way an operator exposes an upstream's names on the
+ * aggregated route.
  */
-export function gatewayConfig(fixtureUrl: string, tools: Tool[], auditFile: string): object {
+export function gatewayConfig(
+  fixtureUrl: string,
+  tools: Tool[],
+  auditFile: string,
+  prompts: Prompt[] = PROMPTS,
+): object {
   return {
     listen: { host: '127.0.0.1', port: 0 },
     auth: { demo: true },
@@ -43,6 +50,7 @@ export function gatewayConfig(fixtureUrl: string, tools: Tool[], auditFile: stri
         tools: Object.fromEntries(
           tools.map((t) => [t.name, { rename: t.name, scope: FIXTURE_SCOPE, destructive: false }]),
         ),
+        prompts: Object.fromEntries(prompts.map((p) => [p.name, { rename: p.name }])),
       },
     ],
   };
@@ -55,6 +63,8 @@ export interface RunningGateway {
 }
 
 export async function startGateway(config: object, outDir: string): Promise<RunningGateway> {
+  // A run of gateway targets only (`--target mcp`) has created no directory yet.
+  mkdirSync(outDir, { recursive: true });
   const file = join(outDir, 'gateway.yaml');
   writeFileSync(file, `# written by scripts/conformance.ts\n${stringify(config)}`);
   const args = [join(ROOT, 'bin', 'warden.js'), 'serve', '--config', file, '--port', '0'];

@@ -1,7 +1,9 @@
 // One downstream MCP session of a gateway-served route (/mcp, or /u/<stdio-upstream>/mcp): an
 // SDK Server on a StreamableHTTPServerTransport, plus the upstream clients this session uses.
 // The handlers route by exposed name; authorization already happened at the HTTP stage
-// (gateway/http-stage.ts) so a tools/call that reaches a handler is allowed.
+// (gateway/http-stage.ts) so a tools/call that reaches a handler is allowed. Methods other than
+// tools/call (resources, prompts, completion, logging, subscriptions: one module each) are
+// authenticated and audited there too, and not policy-evaluated per tool.
 
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -13,12 +15,9 @@ import {
   GetPromptRequestSchema,
   GetPromptResultSchema,
   ListPromptsRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  ListResourcesRequestSchema,
   ListToolsRequestSchema,
   McpError,
-  ReadResourceRequestSchema,
-  ReadResourceResultSchema,
+  type LoggingLevel,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Subject } from '../auth/index.ts';
 import type { Upstream } from '../upstream/upstream.ts';
@@ -31,18 +30,33 @@ import {
   upstreamParams,
   type Extra,
 } from './relay.ts';
-import { decodeCursor, encodeCursor, resourceOwner } from './resources.ts';
+import { installCompletion } from './completion.ts';
+import { applyLevel, installLogging, passes, type LoggingSession } from './logging.ts';
+import { joinShared, leaveShared, relayToSession, type LogParams } from './notices.ts';
+import { installResources } from './resources.ts';
 import type { RouteContext } from './route-context.ts';
+import {
+  installSubscriptions,
+  releaseShared,
+  SessionSubscriptions,
+  type SubscribingSession,
+} from './subscriptions.ts';
 
-export class McpSession {
+/** Answered instead of a tool's result whose audit record could not be written. */
+const AUDIT_FAILED = new McpError(ErrorCode.InternalError, 'audit record could not be written');
+
+export class McpSession implements SubscribingSession, LoggingSession {
   readonly transport: StreamableHTTPServerTransport;
   readonly server: Server;
   readonly inflight = new InFlight();
+  readonly subs = new SessionSubscriptions();
+  /** Set by logging/setLevel (logging.ts); applied to the upstreams and to relayed messages. */
+  logLevel: LoggingLevel | undefined;
   lastSeen = Date.now();
   private readonly clients = new Map<string, Promise<Client>>();
 
   constructor(
-    private readonly route: RouteContext,
+    readonly route: RouteContext,
     readonly subject: Subject,
     onInit: (s: McpSession, id: string) => void,
     onClose: (s: McpSession) => void,
@@ -58,10 +72,14 @@ export class McpSession {
     this.server = new Server(
       { ...GATEWAY_INFO, title: `mcp-warden ${route.path}` },
       {
+        // Declared for the route as a whole; a method whose upstream lacks the feature answers
+        // accordingly (completion.ts, subscriptions.ts, logging.ts).
         capabilities: {
           tools: { listChanged: true },
-          resources: { listChanged: true },
+          resources: { listChanged: true, subscribe: true },
           prompts: { listChanged: true },
+          logging: {},
+          completions: {},
         },
         instructions: route.instructions(),
       },
@@ -74,9 +92,13 @@ export class McpSession {
   }
 
   /** The upstream client this session uses: its own for HTTP, the shared child for stdio. */
-  private client(upstream: Upstream): Promise<Client> {
+  client(upstream: Upstream): Promise<Client> {
     // A stdio child may have been restarted since the last call: always take the current one.
-    if (upstream.kind === 'stdio') return upstream.sessionClient({}).then((r) => r.client);
+    if (upstream.kind === 'stdio')
+      return upstream.sessionClient({}).then(({ client }) => {
+        joinShared(upstream, client, this);
+        return client;
+      });
     let p = this.clients.get(upstream.name);
     if (!p) {
       const all = this.server.getClientCapabilities() ?? {};
@@ -90,20 +112,33 @@ export class McpSession {
       p = upstream
         .sessionClient({
           capabilities: caps,
-          install: (c) => installReverseHandlers(c, upstream.name, () => this, caps),
+          install: (c) => {
+            installReverseHandlers(c, upstream.name, () => this, caps);
+            relayToSession(c, upstream.name, this);
+          },
         })
-        .then((r) => r.client);
+        .then(async ({ client }) => {
+          await applyLevel(this, upstream, client);
+          return client;
+        });
       p.catch(() => this.clients.delete(upstream.name));
       this.clients.set(upstream.name, p);
     }
     return p;
   }
 
-  private async forward<T>(
+  hasClient(upstream: Upstream): boolean {
+    return this.clients.has(upstream.name);
+  }
+
+  async forward<T>(
     upstream: Upstream,
     extra: Extra,
     fn: (c: Client) => Promise<T>,
+    /** For the upstream latency histogram. */
+    method: string,
   ): Promise<T> {
+    const t0 = performance.now();
     try {
       const client = await this.client(upstream);
       return await this.inflight.run(upstream.name, extra, () => fn(client));
@@ -111,6 +146,17 @@ export class McpSession {
       const err = upstreamError(upstream.name, e);
       this.route.ledger.error(extra, err);
       throw err;
+    } finally {
+      this.route.metrics.upstreamLatency(upstream.name, method, (performance.now() - t0) / 1000);
+    }
+  }
+
+  /** Waits for the request's audit record; a failed write withholds the answer. */
+  private async committed(extra: Extra): Promise<void> {
+    try {
+      await this.route.ledger.commit(extra);
+    } catch {
+      throw AUDIT_FAILED;
     }
   }
 
@@ -126,18 +172,35 @@ export class McpSession {
 
     server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
       const hit = route.index.tool(req.params.name);
-      if (!hit || hit.tool.hidden)
-        throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${req.params.name}`);
-      const opts = relayOptions(extra, hit.upstream.config.timeout_ms);
-      const result = await this.forward(hit.upstream, extra, (c) =>
-        c.request(
-          { method: 'tools/call', params: { ...upstreamParams(req.params), name: hit.tool.name } },
-          CallToolResultSchema,
-          opts,
-        ),
-      );
-      route.ledger.result(extra, result);
-      return result;
+      try {
+        if (!hit || hit.tool.hidden)
+          throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${req.params.name}`);
+        const opts = relayOptions(extra, hit.upstream.config.timeout_ms);
+        const result = await this.forward(
+          hit.upstream,
+          extra,
+          (c) =>
+            c.request(
+              {
+                method: 'tools/call',
+                params: { ...upstreamParams(req.params), name: hit.tool.name },
+              },
+              CallToolResultSchema,
+              opts,
+            ),
+          'tools/call',
+        );
+        route.ledger.result(extra, result);
+        // The answer leaves only once its record is written (durable in audit.mode sync).
+        await this.committed(extra);
+        return route.audit.clientResult(result);
+      } catch (e) {
+        if (e !== AUDIT_FAILED) {
+          route.ledger.error(extra, e as McpError);
+          await this.committed(extra);
+        }
+        throw e;
+      }
     });
 
     server.setRequestHandler(ListPromptsRequestSchema, () => ({
@@ -150,67 +213,47 @@ export class McpSession {
     server.setRequestHandler(GetPromptRequestSchema, async (req, extra) => {
       const hit = route.index.prompt(req.params.name);
       if (!hit) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${req.params.name}`);
-      return this.forward(hit.upstream, extra, (c) =>
-        c.request(
-          {
-            method: 'prompts/get',
-            params: { ...upstreamParams(req.params), name: hit.prompt.name },
-          },
-          GetPromptResultSchema,
-          relayOptions(extra, hit.upstream.config.timeout_ms),
-        ),
+      return this.forward(
+        hit.upstream,
+        extra,
+        (c) =>
+          c.request(
+            {
+              method: 'prompts/get',
+              params: { ...upstreamParams(req.params), name: hit.prompt.name },
+            },
+            GetPromptResultSchema,
+            relayOptions(extra, hit.upstream.config.timeout_ms),
+          ),
+        'prompts/get',
       );
     });
 
-    // Resources keep their URIs (they are already global identifiers); listing walks the
-    // upstreams in order with a cursor that encodes (upstream index, upstream cursor).
-    const withResources = () => route.upstreams.filter((u) => u.catalog?.capabilities.resources);
-    const listPaged = async <K extends 'resources' | 'resourceTemplates'>(
-      key: K,
-      cursor: string | undefined,
-      extra: Extra,
-    ) => {
-      const ups = withResources();
-      const pos = decodeCursor(cursor, ups.length);
-      const upstream = ups[pos.i];
-      if (!upstream) return { [key]: [] } as never;
-      const params = pos.c ? { cursor: pos.c } : undefined;
-      const opts = relayOptions(extra, upstream.config.timeout_ms);
-      const page: { nextCursor?: string } = await this.forward(
-        upstream,
-        extra,
-        (c): Promise<{ nextCursor?: string }> =>
-          key === 'resources'
-            ? c.listResources(params, opts)
-            : c.listResourceTemplates(params, opts),
-      );
-      const next = page.nextCursor
-        ? { i: pos.i, c: page.nextCursor }
-        : pos.i + 1 < ups.length
-          ? { i: pos.i + 1 }
-          : undefined;
-      return {
-        [key]: (page as Record<string, unknown>)[key],
-        nextCursor: next && encodeCursor(next),
-      } as never;
-    };
-    server.setRequestHandler(ListResourcesRequestSchema, (req, extra) =>
-      listPaged('resources', req.params?.cursor, extra),
-    );
-    server.setRequestHandler(ListResourceTemplatesRequestSchema, (req, extra) =>
-      listPaged('resourceTemplates', req.params?.cursor, extra),
-    );
-    server.setRequestHandler(ReadResourceRequestSchema, async (req, extra) => {
-      const upstream = resourceOwner(withResources(), req.params.uri);
-      if (!upstream) throw new McpError(-32002, `Resource not found: ${req.params.uri}`);
-      return this.forward(upstream, extra, (c) =>
-        c.request(
-          { method: 'resources/read', params: upstreamParams(req.params) },
-          ReadResourceResultSchema,
-          relayOptions(extra, upstream.config.timeout_ms),
-        ),
-      );
-    });
+    installResources(this);
+    installSubscriptions(this);
+    installCompletion(this);
+    installLogging(this);
+  }
+
+  subscribed(upstream: string, uri: string): boolean {
+    return this.subs.covers(upstream, uri);
+  }
+
+  subscriptions(upstream: string): string[] {
+    return this.subs.list(upstream);
+  }
+
+  /** An upstream's log message: on the stream of the call that caused it when there is one
+   * (MCP 2025-11-25 "Transports": related messages go on that request's stream). */
+  log(upstream: string, params: LogParams): void {
+    if (!passes(params.level, this.logLevel)) return;
+    const n = { method: 'notifications/message' as const, params };
+    const extra = this.inflight.latest(upstream);
+    void (extra ? extra.sendNotification(n) : this.server.notification(n)).catch(() => {});
+  }
+
+  updated(uri: string): void {
+    if (this.id) void this.server.sendResourceUpdated({ uri }).catch(() => {});
   }
 
   /** Upstream catalogs changed: tell the client (MCP notifications/*_list_changed). */
@@ -224,6 +267,11 @@ export class McpSession {
   }
 
   private async closeClients(): Promise<void> {
+    for (const u of this.route.upstreams)
+      if (u.kind === 'stdio') {
+        leaveShared(u, this);
+        releaseShared(this, u);
+      }
     const owned = [...this.clients.entries()].filter(
       ([name]) => this.route.upstreams.find((u) => u.name === name)?.kind === 'http',
     );

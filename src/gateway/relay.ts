@@ -19,8 +19,28 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { HTTP_ERRORS } from '../transport/errors.ts';
+import type { Upstream } from '../upstream/upstream.ts';
+import type { RouteContext } from './route-context.ts';
 
 export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/** What the per-method modules (resources, prompts, completion, logging, subscriptions) need
+ * of a downstream session (gateway/mcp-session.ts). */
+export interface SessionPort {
+  readonly server: Server;
+  readonly route: RouteContext;
+  readonly inflight: InFlight;
+  /** The upstream client this session uses (created on first use). */
+  client(upstream: Upstream): Promise<Client>;
+  /** Runs `fn` on the upstream's client as part of the downstream request `extra`: in flight
+   * (for server-to-client requests), timed, failures mapped and noted in the audit record. */
+  forward<T>(
+    upstream: Upstream,
+    extra: Extra,
+    fn: (c: Client) => Promise<T>,
+    method: string,
+  ): Promise<T>;
+}
 
 /** Downstream calls in flight per upstream, newest last: where server-to-client requests go. */
 export class InFlight {

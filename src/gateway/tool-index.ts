@@ -1,6 +1,7 @@
-// Names a route exposes, mapped back to (upstream, tool). On /mcp tools are `<upstream>.<tool>`
-// (or their configured rename); on a drop-in route they keep the upstream's own names. Rebuilt
-// when an upstream's catalog changes, so the per-request lookup is one Map access.
+// Names a route exposes, mapped back to (upstream, tool). On /mcp tools and prompts are
+// `<upstream>.<name>` (or their configured rename); on a drop-in route they keep the upstream's
+// own names. Rebuilt when an upstream's catalog changes, so the per-request lookup is one Map
+// access.
 
 import { createHash } from 'node:crypto';
 import type { Prompt } from '@modelcontextprotocol/sdk/types.js';
@@ -54,7 +55,11 @@ export class ToolIndex {
         if (!tools.has(exposed)) tools.set(exposed, { exposed, upstream, tool });
       }
       for (const prompt of upstream.catalog?.prompts ?? []) {
-        const exposed = this.opts.prefix ? `${upstream.name}.${prompt.name}` : prompt.name;
+        // Same naming as tools: `upstreams[].prompts.<name>.rename`, else `<upstream>.<prompt>`.
+        const renamed = upstream.config.prompts?.[prompt.name]?.rename;
+        const exposed = this.opts.prefix
+          ? fitName(renamed ?? `${upstream.name}.${prompt.name}`, max)
+          : prompt.name;
         if (!prompts.has(exposed)) prompts.set(exposed, { exposed, upstream, prompt });
       }
     }

@@ -1,0 +1,63 @@
+// completion/complete on a gateway-served route (MCP 2025-11-25 "Completion"). The reference
+// says what is being completed: `ref/prompt` names a prompt by its exposed name, so it goes to
+// the prompt's upstream under the upstream's own name; `ref/resource` names a resource template
+// (or a URI), so it goes to the upstream that lists that template or owns the URI.
+
+import {
+  CompleteRequestSchema,
+  CompleteResultSchema,
+  ErrorCode,
+  McpError,
+  type CompleteRequest,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { Upstream } from '../upstream/upstream.ts';
+import { relayOptions, upstreamParams, type SessionPort } from './relay.ts';
+import { resourceOwner, resourceUpstreams } from './resources.ts';
+import type { RouteContext } from './route-context.ts';
+
+type Ref = CompleteRequest['params']['ref'];
+
+/** The upstream a completion goes to, and the reference as that upstream knows it. */
+export function completionTarget(
+  route: RouteContext,
+  ref: Ref,
+): { upstream: Upstream; ref: Ref } | undefined {
+  if (ref.type === 'ref/prompt') {
+    const hit = route.index.prompt(ref.name);
+    return hit && { upstream: hit.upstream, ref: { ...ref, name: hit.prompt.name } };
+  }
+  const ups = resourceUpstreams(route);
+  const owner =
+    ups.find((u) => u.catalog?.resourceTemplates.some((t) => t.uriTemplate === ref.uri)) ??
+    resourceOwner(ups, ref.uri);
+  return owner && { upstream: owner, ref };
+}
+
+/** MCP 2025-11-25 "Completion" result with nothing to suggest. */
+const NOTHING = { completion: { values: [], hasMore: false } };
+
+export function installCompletion(session: SessionPort): void {
+  session.server.setRequestHandler(CompleteRequestSchema, async (req, extra) => {
+    const target = completionTarget(session.route, req.params.ref);
+    if (!target) {
+      const what = req.params.ref.type === 'ref/prompt' ? 'prompt' : 'resource';
+      const id = 'name' in req.params.ref ? req.params.ref.name : req.params.ref.uri;
+      throw new McpError(ErrorCode.InvalidParams, `Unknown ${what}: ${id}`);
+    }
+    const { upstream, ref } = target;
+    // The gateway declares `completions` for all its upstreams; one that offers none has no
+    // suggestions, which is an answer, not an error.
+    if (!upstream.catalog?.capabilities.completions) return NOTHING;
+    return session.forward(
+      upstream,
+      extra,
+      (c) =>
+        c.request(
+          { method: 'completion/complete', params: { ...upstreamParams(req.params), ref } },
+          CompleteResultSchema,
+          relayOptions(extra, upstream.config.timeout_ms),
+        ),
+      'completion/complete',
+    );
+  });
+}

@@ -116,6 +116,7 @@ export function buildConfig(
     audit: parseAuditConfig(raw.audit ?? undefined, 'audit'),
     log: { level: raw.log?.level ?? 'info' },
     upstreams,
+    registry: raw.registry ?? {},
     source,
   };
 }

@@ -121,6 +121,14 @@ export const CONFIG_SHAPE: Shape = obj({
   audit: custom((v, path) => void parseAuditConfig(v, path)),
   log: obj({ level: oneOfStr('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') }),
   upstreams: list(upstream),
+  // src/registry (issue #6): pins, holds, screening, refresh.
+  registry: obj({
+    state_file: str(),
+    pinning: oneOfStr('off', 'warn', 'enforce'),
+    screening: oneOfStr('warn', 'hold'),
+    refresh_interval_s: int(0),
+    namespace: str(/^[a-zA-Z0-9.-]+$/, 'a reverse-DNS namespace'),
+  }),
 });
 
 export interface PromptOverride {
@@ -192,6 +200,14 @@ export interface WardenConfig {
   audit: AuditConfig;
   log: { level: string };
   upstreams: UpstreamConfig[];
+  /** src/registry/config.ts fills in the defaults. */
+  registry: {
+    state_file?: string;
+    pinning?: 'off' | 'warn' | 'enforce';
+    screening?: 'warn' | 'hold';
+    refresh_interval_s?: number;
+    namespace?: string;
+  };
   /** Where the config came from: a file path, or "(demo)". */
   source: string;
 }

@@ -77,7 +77,7 @@ export async function handleBatch(
         jsonrpc: '2.0',
         id: m.id,
         error: {
-          code: HTTP_ERRORS.POLICY_DENIED.rpcCode,
+          code: d?.kind === 'invalid-params' ? -32602 : HTTP_ERRORS.POLICY_DENIED.rpcCode,
           message: `Denied by policy: ${reasons.join('; ')}`,
           data: { reasons },
         },

@@ -12,6 +12,7 @@ import { GatewayMetrics } from '../metrics/gateway.ts';
 import { httpError, sendError } from '../transport/errors.ts';
 import type { Upstream } from '../upstream/upstream.ts';
 import { loadPolicyDecider, type PolicyDecider } from './policy-port.ts';
+import { registryFactory } from '../registry/index.ts';
 import { Runtime, type RegistryFactory, type RuntimeShared } from './runtime.ts';
 
 export interface GatewayOptions {
@@ -113,7 +114,7 @@ export async function createGateway(
         url,
         host,
         draining: () => draining,
-        registry: opts.registry,
+        registry: opts.registry ?? registryFactory(log),
       };
       const rt = new Runtime(config, policy, shared);
       await rt.start();

@@ -111,6 +111,14 @@ function denial(d: Exclude<CallDecision, { ok: true }>): {
   headers: Record<string, string>;
 } {
   const reasons = d.reasons;
+  if (d.kind === 'invalid-params')
+    return {
+      error: httpError('INVALID_PARAMS', `Invalid params: ${reasons.join('; ')}`, {
+        reasons,
+        path: d.path,
+      }),
+      headers: {},
+    };
   const message = `Denied by policy: ${reasons.join('; ')}`;
   return d.kind === 'step-up'
     ? {

@@ -17,7 +17,7 @@ import { compileOriginPolicy } from '../transport/hygiene.ts';
 import { Upstream } from '../upstream/upstream.ts';
 import type { Auditor } from '../audit/index.ts';
 import type { GatewayMetrics } from '../metrics/gateway.ts';
-import { Authorizer } from './authorize.ts';
+import { Authorizer, type CallGuard } from './authorize.ts';
 import { DropInProxy } from './dropin-proxy.ts';
 import type { McpRoute } from './http-stage.ts';
 import type { PolicyDecider } from './policy-port.ts';
@@ -45,13 +45,14 @@ export type RegistryFactory = (rt: {
   upstreams: Upstream[];
   config: WardenConfig;
   publicUrl: string;
-}) => RegistryHandler;
+}) => RegistryHandler & Partial<CallGuard> & { close?(): void };
 
 export class Runtime {
   readonly upstreams: Upstream[];
   readonly served: ServedRoute[] = [];
   readonly dropIn = new Map<string, McpRoute>();
   auth!: ResourceServer;
+  registry?: ReturnType<RegistryFactory>;
   handle!: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   /** POSTs being answered by this runtime (a reload waits for them). */
   inflight = 0;
@@ -106,7 +107,8 @@ export class Runtime {
         ),
       ],
     });
-    const authorizer = new Authorizer(this.auth, this.policy, config);
+    this.registry = shared.registry?.({ upstreams, config, publicUrl });
+    const authorizer = new Authorizer(this.auth, this.policy, config, this.registry);
     const nameOpts = { maxNameLength: config.limits.tool_name_max_length };
     const aggCtx = new RouteContext(
       '/mcp',
@@ -163,7 +165,7 @@ export class Runtime {
       publicUrl,
       policyRevision: this.policy.revision,
       draining: shared.draining,
-      registry: shared.registry?.({ upstreams, config, publicUrl }),
+      registry: this.registry,
     });
     this.handle = async (req, res) => {
       // Only POSTs are calls; GET streams are long-lived and end when sessions close.
@@ -186,6 +188,7 @@ export class Runtime {
   }
 
   async close(): Promise<void> {
+    this.registry?.close?.();
     await Promise.all(this.served.map((r) => r.close()));
     for (const r of this.dropIn.values()) if (r.kind === 'proxy') r.proxy.close();
     await Promise.all(this.upstreams.map((u) => u.close()));

@@ -40,6 +40,8 @@ export const HTTP_ERRORS = {
   /** A remote audit sink's spool is full and `audit.on_full: reject`: no call without a record
    * (issue #5). Sent with Retry-After. */
   AUDIT_UNAVAILABLE: { status: 503, rpcCode: -32013 },
+  /** Tool arguments fail the tool's inputSchema (src/registry): JSON-RPC Invalid params. */
+  INVALID_PARAMS: { status: 200, rpcCode: -32602 },
   INTERNAL: { status: 500, rpcCode: -32603 },
 } as const satisfies Record<string, ErrorSpec>;
 

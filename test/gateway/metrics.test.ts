@@ -201,9 +201,12 @@ describe('/registry/ hook', () => {
   let h: Harness | undefined;
   afterAll(async () => h?.close());
 
-  it('answers 404 without a registry module', async () => {
+  it('serves the built-in registry by default, 404 for paths it does not know', async () => {
     h = await startHarness({ upstreams: [] });
-    expect((await fetch(`${h.gw.url}/registry/v0.1/servers`)).status).toBe(404);
+    const list = await fetch(`${h.gw.url}/registry/v0.1/servers`);
+    expect(list.status).toBe(200);
+    expect(await list.json()).toMatchObject({ servers: [] });
+    expect((await fetch(`${h.gw.url}/registry/nope`)).status).toBe(404);
   });
 
   it('hands /registry/ paths to the plugged-in handler, 404 when it declines', async () => {

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Debian packages the test suite needs as real peers (called by .ci/run; safe to rerun).
-#   rsyslog — test/audit/syslog-rsyslog.test.ts starts its own rsyslogd (imtcp on loopback)
-#             to receive RFC 5424 records over TCP with octet-counting framing.
+#   rsyslog    — test/audit/syslog-rsyslog.test.ts starts its own rsyslogd (imtcp on loopback)
+#                to receive RFC 5424 records over TCP with octet-counting framing.
+#   nginx      — test/scale starts nginx as a round-robin load balancer in front of replicas.
+#   prometheus — test/scale starts a Prometheus server that scrapes the gateway's /metrics.
 # Idempotent: packages already installed are skipped, and `apt-get update` runs at most once.
 set -euo pipefail
 
-PACKAGES=(rsyslog ca-certificates)
+PACKAGES=(rsyslog nginx-light prometheus ca-certificates)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -252,11 +252,17 @@ describe('cancellation', () => {
   ])('a client abort on %s cancels the upstream call', async (route, tool) => {
     const c = await h.client(route, await h.token(BASE, { route }));
     const before = sse.cancelled;
+    const started = sse.slowStarted;
     const ctl = new AbortController();
-    const call = c.callTool({ name: tool, arguments: { steps: 20, ms: 50 } }, undefined, {
+    // Long enough that the cancellation always arrives while the upstream is still working,
+    // even on a loaded machine; the abort waits until the call has really reached it.
+    const call = c.callTool({ name: tool, arguments: { steps: 400, ms: 50 } }, undefined, {
       signal: ctl.signal,
+      timeout: 60_000,
     });
-    await new Promise((r) => setTimeout(r, 120));
+    await new Promise<void>((ok) => {
+      const t = setInterval(() => sse.slowStarted > started && (clearInterval(t), ok()), 10);
+    });
     ctl.abort();
     await expect(call).rejects.toThrow();
     await new Promise<void>((ok) => {

@@ -101,6 +101,13 @@ export function buildConfig(
     policy: {
       path: raw.policy?.path ?? 'policies/',
       entrypoint: raw.policy?.entrypoint ?? 'mcp/authz/decision',
+      ...(raw.policy?.public_key ? { public_key: raw.policy.public_key } : {}),
+      ...(raw.policy?.key_id ? { key_id: raw.policy.key_id } : {}),
+      ...(raw.policy?.scope ? { scope: raw.policy.scope } : {}),
+      poll_s: raw.policy?.poll_s ?? 60,
+      timeout_ms: raw.policy?.timeout_ms ?? 10_000,
+      max_bytes: raw.policy?.max_bytes ?? 32 << 20,
+      headers: raw.policy?.headers ?? {},
     },
     limits: {
       max_payload_bytes: limits.max_payload_bytes ?? 8192,
@@ -112,6 +119,7 @@ export function buildConfig(
     sessions: {
       keys: raw.sessions?.keys ?? [],
       idle_timeout_s: raw.sessions?.idle_timeout_s ?? 3600,
+      ttl_s: raw.sessions?.ttl_s ?? 86_400,
     },
     audit: parseAuditConfig(raw.audit ?? undefined, 'audit'),
     log: { level: raw.log?.level ?? 'info' },

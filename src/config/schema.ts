@@ -107,7 +107,19 @@ export const CONFIG_SHAPE: Shape = obj({
     cache_max_entries: int(0),
     resource_name: str(),
   }),
-  policy: obj({ path: str(), entrypoint: str() }),
+  // policy.path may be an http(s) URL of a bundle server (src/policy/remote.ts); the other keys
+  // apply only then: signature verification, poll interval and download limits.
+  policy: obj({
+    path: str(),
+    entrypoint: str(),
+    public_key: str(),
+    key_id: str(),
+    scope: str(),
+    poll_s: int(1),
+    timeout_ms: int(1),
+    max_bytes: int(1),
+    headers: map(str()),
+  }),
   limits: obj({
     max_payload_bytes: int(1),
     max_body_bytes: int(1),
@@ -115,7 +127,7 @@ export const CONFIG_SHAPE: Shape = obj({
     upstream_timeout_ms: int(1),
     shutdown_grace_ms: int(0),
   }),
-  sessions: obj({ keys: list(str()), idle_timeout_s: int(1) }),
+  sessions: obj({ keys: list(str()), idle_timeout_s: int(1), ttl_s: int(1) }),
   // The audit module owns its section (sinks, spool, redaction patterns): it validates it and
   // its errors name the key path ("audit.sinks[1].port").
   audit: custom((v, path) => void parseAuditConfig(v, path)),
@@ -185,7 +197,19 @@ export interface WardenConfig {
     demo: boolean;
     [key: string]: unknown;
   };
-  policy: { path: string; entrypoint: string };
+  policy: {
+    path: string;
+    entrypoint: string;
+    /** Bundle signature key (PEM) for a remote `path`; unsigned bundles are then rejected. */
+    public_key?: string;
+    key_id?: string;
+    scope?: string;
+    /** Remote bundles: mean seconds between polls, per-download deadline and size limit. */
+    poll_s: number;
+    timeout_ms: number;
+    max_bytes: number;
+    headers: Record<string, string>;
+  };
   limits: {
     /** Encoded size limit of tool arguments, enforced by the policy (input.arguments_size). */
     max_payload_bytes: number;
@@ -195,7 +219,9 @@ export interface WardenConfig {
     upstream_timeout_ms: number;
     shutdown_grace_ms: number;
   };
-  sessions: { keys: string[]; idle_timeout_s: number };
+  /** `keys` set: session ids are sealed (src/session/seal.ts) and any replica serves any
+   *  session; `ttl_s` is their absolute lifetime. Empty: in-memory sessions (one process). */
+  sessions: { keys: string[]; idle_timeout_s: number; ttl_s: number };
   /** Resolved by the audit module's parseAuditConfig (defaults filled in). */
   audit: AuditConfig;
   log: { level: string };

@@ -1,6 +1,8 @@
 // createGateway: config in, a gateway out. `listen` binds and builds the Runtime (upstreams,
 // policy, auth, routes); `reload` swaps in a Runtime built from a new config without dropping
-// in-flight calls; `close` drains and stops everything.
+// in-flight calls; `close` drains and stops everything. The policy is a PolicySource
+// (policy-port.ts): a local bundle, or a bundle server polled for the gateway's lifetime and
+// kept across reloads that leave its settings unchanged.
 
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,7 +13,8 @@ import type { WardenConfig } from '../config/schema.ts';
 import { GatewayMetrics } from '../metrics/gateway.ts';
 import { httpError, sendError } from '../transport/errors.ts';
 import type { Upstream } from '../upstream/upstream.ts';
-import { loadPolicyDecider, type PolicyDecider } from './policy-port.ts';
+import type { RemotePolicy } from '../policy/remote.ts';
+import { openPolicy, policyKey, type PolicyDecider, type PolicySource } from './policy-port.ts';
 import { registryFactory } from '../registry/index.ts';
 import { Runtime, type RegistryFactory, type RuntimeShared } from './runtime.ts';
 
@@ -45,6 +48,8 @@ export interface Gateway {
   readonly demoIssuer?: DemoIssuer;
   readonly auth: ResourceServer;
   readonly policy: PolicyDecider;
+  /** The bundle server follower when `policy.path` is a URL (and no `policy` option given). */
+  readonly remotePolicy?: RemotePolicy;
   readonly config: WardenConfig;
   readonly http: HttpServer;
   readonly log: Logger;
@@ -55,14 +60,33 @@ export async function createGateway(
   opts: GatewayOptions = {},
 ): Promise<Gateway> {
   const log = opts.logger ?? pino({ level: config.log.level }, pino.destination(2));
-  const policy =
-    opts.policy ?? (await loadPolicyDecider(config.policy.path, config.policy.entrypoint));
-  // One auditor for the gateway's lifetime: its file sinks own the hash chain's head, so a
-  // second instance on the same file would fork the chain. A reload keeps it.
-  const audit = opts.audit ?? (await createAuditor(config.audit, { logger: log }));
   // Counters live as long as the process, across reloads (Prometheus expects monotonic).
   const metrics = new GatewayMetrics();
-  const demo = config.auth.demo ? (opts.demoIssuer ?? (await createDemoIssuer())) : undefined;
+  const plog = log.child({ component: 'policy' });
+  const open = (p: WardenConfig['policy']): Promise<PolicySource> =>
+    openPolicy(p, {
+      log: plog,
+      activated: () => metrics.bundleActivated(),
+      rejected: (code) => metrics.bundleRejected(code),
+    });
+  const fixed = (decider: PolicyDecider): PolicySource => ({
+    decider,
+    key: `option:${decider.revision}`,
+    close() {},
+  });
+  let source = opts.policy ? fixed(opts.policy) : await open(config.policy);
+  const policy = source.decider;
+  // One auditor for the gateway's lifetime: its file sinks own the hash chain's head, so a
+  // second instance on the same file would fork the chain. A reload keeps it.
+  let audit: Auditor;
+  let demo: DemoIssuer | undefined;
+  try {
+    audit = opts.audit ?? (await createAuditor(config.audit, { logger: log }));
+    demo = config.auth.demo ? (opts.demoIssuer ?? (await createDemoIssuer())) : undefined;
+  } catch (e) {
+    source.close(); // a remote policy would keep polling for a gateway that never was
+    throw e;
+  }
   let draining = false;
   let current: Runtime | undefined;
   let shared: RuntimeShared | undefined;
@@ -93,6 +117,9 @@ export async function createGateway(
     get policy() {
       return current?.policy ?? policy;
     },
+    get remotePolicy() {
+      return source.remote;
+    },
     get config() {
       return current?.config ?? config;
     },
@@ -116,7 +143,7 @@ export async function createGateway(
         draining: () => draining,
         registry: opts.registry ?? registryFactory(log),
       };
-      const rt = new Runtime(config, policy, shared);
+      const rt = new Runtime(config, policy, shared, statusOf(source));
       await rt.start();
       current = rt;
       return url;
@@ -130,18 +157,31 @@ export async function createGateway(
           log.warn({ key }, 'config change needs a restart to apply; ignored');
       if (next.auth.demo !== old.config.auth.demo)
         log.warn({ key: 'auth.demo' }, 'config change needs a restart to apply; ignored');
-      const nextPolicy =
-        o.policy ??
-        (next.policy.path === old.config.policy.path &&
-        next.policy.entrypoint === old.config.policy.entrypoint
-          ? old.policy
-          : await loadPolicyDecider(next.policy.path, next.policy.entrypoint));
-      const rt = new Runtime(next, nextPolicy, shared);
-      await rt.start();
+      // Same policy settings: keep the source (a remote keeps its poller, ETag and counters).
+      const nextSource = o.policy
+        ? fixed(o.policy)
+        : policyKey(next.policy) === policyKey(old.config.policy) &&
+            !source.key.startsWith('option:')
+          ? source
+          : await open(next.policy);
+      const rt = new Runtime(next, nextSource.decider, shared, statusOf(nextSource));
+      try {
+        await rt.start();
+      } catch (e) {
+        if (nextSource !== source) nextSource.close();
+        throw e;
+      }
+      const oldSource = source;
+      source = nextSource;
       current = rt;
-      log.info({ source: next.source, policy_revision: nextPolicy.revision }, 'config reloaded');
+      log.info(
+        { source: next.source, policy_revision: nextSource.decider.revision },
+        'config reloaded',
+      );
       // Old sessions end with the old runtime; their clients get 404 and re-initialize (MCP
-      // 2025-11-25 "Session Management"), but no call in flight is cut.
+      // 2025-11-25 "Session Management"), but no call in flight is cut. A replaced remote stops
+      // polling; its engine stays usable for the calls still draining on it.
+      if (oldSource !== source) oldSource.close();
       void old.drain(next.limits.shutdown_grace_ms).then(() => old.close());
     },
 
@@ -154,6 +194,7 @@ export async function createGateway(
       }
       http.closeAllConnections();
       await closed;
+      source.close();
       // After draining: every answered request's record is sealed by now; flush and drain
       // the remote sinks (what does not make it stays spooled for the next start).
       if (opts.audit) await audit.flush();
@@ -161,3 +202,6 @@ export async function createGateway(
     },
   };
 }
+
+const statusOf = (s: PolicySource) =>
+  s.remote ? () => (s.remote as RemotePolicy).status() : undefined;

@@ -10,6 +10,7 @@ import { httpError, sendError, sendJson } from '../transport/errors.ts';
 import type { Upstream } from '../upstream/upstream.ts';
 import { GATEWAY_INFO } from '../upstream/upstream.ts';
 import { CONTENT_TYPE, routeLabel } from '../metrics/gateway.ts';
+import type { RemotePolicyStatus } from '../policy/remote.ts';
 import { handleMcp, type McpRoute, type StageDeps } from './http-stage.ts';
 
 /** The registry API (PRODUCT.md `/registry/v0.1/servers`, `/registry/tools`), provided by
@@ -26,7 +27,10 @@ export interface RouterDeps extends StageDeps {
   auth: ResourceServer;
   demo?: DemoIssuer;
   publicUrl: string;
-  policyRevision: string;
+  /** The active policy revision, read at each request (a remote bundle swaps under us). */
+  policyRevision: () => string;
+  /** The bundle server's view when `policy.path` is a URL. */
+  policyStatus?: () => RemotePolicyStatus;
   draining: () => boolean;
   registry?: RegistryHandler;
 }
@@ -86,7 +90,7 @@ export function createRouter(d: RouterDeps) {
       );
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (path === '/metrics') {
-      const body = d.metrics.render(d.policyRevision, d.audit.prometheus());
+      const body = d.metrics.render(d.policyRevision(), d.audit.prometheus(), d.policyStatus?.());
       res.writeHead(200, {
         'content-type': CONTENT_TYPE,
         'content-length': Buffer.byteLength(body),
@@ -104,9 +108,12 @@ export function createRouter(d: RouterDeps) {
         process: u.process,
       }));
       const ready = ups.every((u) => u.ready);
+      // A remote bundle that fails to refresh does not make the gateway unready: the active
+      // bundle keeps deciding (OPA's behaviour too); `policy.lastError` shows the trouble.
       return sendJson(res, ready ? 200 : 503, {
         ready,
-        policy_revision: d.policyRevision,
+        policy_revision: d.policyRevision(),
+        ...(d.policyStatus ? { policy: d.policyStatus() } : {}),
         upstreams: ups,
       });
     }

@@ -20,6 +20,7 @@ import type { GatewayMetrics } from '../metrics/gateway.ts';
 import { Authorizer, type CallGuard } from './authorize.ts';
 import { DropInProxy } from './dropin-proxy.ts';
 import type { McpRoute } from './http-stage.ts';
+import type { RemotePolicyStatus } from '../policy/remote.ts';
 import type { PolicyDecider } from './policy-port.ts';
 import { installReverseHandlers } from './relay.ts';
 import { RouteContext } from './route-context.ts';
@@ -62,6 +63,8 @@ export class Runtime {
     readonly config: WardenConfig,
     readonly policy: PolicyDecider,
     private readonly shared: RuntimeShared,
+    /** Set when the policy follows a bundle server: shown in /readyz and /metrics. */
+    private readonly policyStatus?: () => RemotePolicyStatus,
   ) {
     this.upstreams = config.upstreams.map((u, i) => {
       const creds = u.auth
@@ -118,7 +121,7 @@ export class Runtime {
       shared.audit,
       shared.metrics,
     );
-    const aggServed = new ServedRoute(aggCtx, config.sessions.idle_timeout_s);
+    const aggServed = new ServedRoute(aggCtx, config.sessions);
     this.served.push(aggServed);
     const aggregate: McpRoute = { kind: 'served', ctx: aggCtx, served: aggServed, upstream: null };
     for (const u of upstreams) {
@@ -132,9 +135,14 @@ export class Runtime {
       );
       let route: McpRoute;
       if (u.kind === 'http')
-        route = { kind: 'proxy', ctx, proxy: new DropInProxy(u, ctx), upstream: u.name };
+        route = {
+          kind: 'proxy',
+          ctx,
+          proxy: new DropInProxy(u, ctx, config.sessions),
+          upstream: u.name,
+        };
       else {
-        const served = new ServedRoute(ctx, config.sessions.idle_timeout_s);
+        const served = new ServedRoute(ctx, config.sessions);
         this.served.push(served);
         route = { kind: 'served', ctx, served, upstream: u.name };
       }
@@ -163,7 +171,8 @@ export class Runtime {
       upstreams,
       demo: shared.demo,
       publicUrl,
-      policyRevision: this.policy.revision,
+      policyRevision: () => this.policy.revision,
+      policyStatus: this.policyStatus,
       draining: shared.draining,
       registry: this.registry,
     });

@@ -1,6 +1,7 @@
 // The gateway's metrics (issue #8 "Observability", PRODUCT.md `/metrics`): requests by route,
 // method and status; policy decisions by reason; upstream latency per upstream; the policy
-// revision as an info gauge; and the audit module's own metrics appended at scrape time.
+// revision as an info gauge; remote bundle activations, rejections and the time of the last
+// successful poll; and the audit module's own metrics appended at scrape time.
 // Label values are bounded: routes are templates of known paths, reasons lose what follows
 // their first colon ("no such tool: x" → "no such tool"), upstreams are the configured names.
 
@@ -36,6 +37,19 @@ export class GatewayMetrics {
     'The loaded policy bundle revision (value 1).',
     ['revision'],
   );
+  private readonly activations = this.registry.counter(
+    'warden_policy_bundle_activations_total',
+    'Policy bundles downloaded from the bundle server, verified and activated.',
+  );
+  private readonly rejections = this.registry.counter(
+    'warden_policy_bundle_failures_total',
+    'Bundle polls that failed or bundles rejected (the active bundle stays), by error code.',
+    ['code'],
+  );
+  private readonly lastSuccess = this.registry.gauge(
+    'warden_policy_bundle_last_success_timestamp_seconds',
+    'Unix time of the last bundle poll that succeeded (a new bundle or 304 Not Modified).',
+  );
 
   request(route: string, method: string, status: number): void {
     this.requests.inc([route, method, String(status)]);
@@ -50,10 +64,25 @@ export class GatewayMetrics {
     this.upstream.observe([upstream, method], seconds);
   }
 
-  /** The exposition text: the gateway's families, then `extra` (the auditor's). */
-  render(policyRevision: string, extra = ''): string {
+  bundleActivated(): void {
+    this.activations.inc();
+  }
+
+  /** `code` is the failure's stable error code (bounded: WardenError codes). */
+  bundleRejected(code: string): void {
+    this.rejections.inc([code.slice(0, 64)]);
+  }
+
+  /**
+   * The exposition text: the gateway's families, then `extra` (the auditor's). The revision
+   * gauge is rebuilt from the active revision at each scrape, so it follows bundle swaps with
+   * exactly one series; `lastSuccessAt` (epoch ms) comes from the remote policy's status.
+   */
+  render(policyRevision: string, extra = '', bundle?: { lastSuccessAt?: number }): string {
     this.revision.reset();
     this.revision.set([policyRevision], 1);
+    this.lastSuccess.reset();
+    if (bundle?.lastSuccessAt) this.lastSuccess.set([], bundle.lastSuccessAt / 1000);
     return this.registry.render() + extra;
   }
 }

@@ -1,9 +1,10 @@
 // `/metrics`: scraped over HTTP and parsed strictly as the Prometheus text exposition format
 // 0.0.4 (https://prometheus.io/docs/instrumenting/exposition_formats/). A real Prometheus server
-// scrape comes with the scale-out issue (#8). Also: the `/registry/` hook of the router.
+// scrape is test/scale/prometheus.e2e.test.ts. Also: the `/registry/` hook of the router.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { GatewayMetrics } from '../../src/metrics/gateway.ts';
 import { Registry } from '../../src/metrics/registry.ts';
 import { startSdkUpstream, type SdkUpstream } from '../fixtures/sdk-upstream.ts';
 import { rawSession, rpc, startHarness, type Harness } from './harness.ts';
@@ -128,6 +129,34 @@ describe('metrics registry', () => {
     expect(find(p, 't_seconds_bucket', { le: '0.1' })!.value).toBe(0);
     expect(find(p, 't_seconds_bucket', { le: '1' })!.value).toBe(1);
     expect(() => r.counter('t_total', 'again')).toThrow(/twice/);
+  });
+});
+
+describe('gateway metrics: policy bundles', () => {
+  it('follows the active revision with one info series, counts activations and rejections', () => {
+    const m = new GatewayMetrics();
+    m.bundleActivated();
+    m.bundleActivated();
+    m.bundleRejected('POLICY_BUNDLE_INVALID');
+    m.bundleRejected('POLICY_BUNDLE_INVALID');
+    m.bundleRejected('POLICY_REMOTE_UNAVAILABLE');
+    let p = parseExposition(m.render('rev-1', '', { lastSuccessAt: 1_700_000_000_500 }));
+    expect(find(p, 'warden_policy_revision_info', { revision: 'rev-1' })!.value).toBe(1);
+    expect(find(p, 'warden_policy_bundle_activations_total', {})!.value).toBe(2);
+    const failures = (code: string) =>
+      find(p, 'warden_policy_bundle_failures_total', { code })!.value;
+    expect(failures('POLICY_BUNDLE_INVALID')).toBe(2);
+    expect(failures('POLICY_REMOTE_UNAVAILABLE')).toBe(1);
+    expect(find(p, 'warden_policy_bundle_last_success_timestamp_seconds', {})!.value).toBe(
+      1_700_000_000.5,
+    );
+    expect(p.types.get('warden_policy_bundle_failures_total')).toBe('counter');
+    // A swap replaces the series; a local policy has no bundle timestamp.
+    p = parseExposition(m.render('rev-2'));
+    expect(p.samples.filter((s) => s.name === 'warden_policy_revision_info')).toEqual([
+      { name: 'warden_policy_revision_info', labels: { revision: 'rev-2' }, value: 1 },
+    ]);
+    expect(find(p, 'warden_policy_bundle_last_success_timestamp_seconds', {})).toBeUndefined();
   });
 });
 

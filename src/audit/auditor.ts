@@ -107,7 +107,7 @@ export async function createAuditor(
     // The record is never dropped: with on_full=block it waits for space here; with reject
     // the gateway's admit() refused new calls already, and a record that still finds the
     // spool full (a call admitted just before) overshoots the bound by that one record.
-    if (cfg.on_full === 'block') {
+    if (cfg.on_full === 'block' && remotes.length > 0) {
       const estimate = canonicalize(body).length + SEAL_OVERHEAD;
       for (const q of remotes) await q.waitForSpace(estimate);
     }

@@ -14,29 +14,38 @@
 // includes `prev` (the previous record's hash; 64 zeros for the first record ever written) and
 // `seq` (0, 1, 2, … across rotated files and restarts). Editing any field breaks that record's
 // hash; deleting or reordering records breaks the next record's `prev` and the `seq` run.
-import { createHash } from 'node:crypto';
+import { hash as oneShotHash } from 'node:crypto';
 
 export const GENESIS = '0'.repeat(64);
+
+/** Hex SHA-256 of a string: the one-shot `crypto.hash` (Node ≥ 20.12) skips the Hash object. */
+const sha256 = (s: string): string => oneShotHash('sha256', s, 'hex');
 
 export function canonicalize(v: unknown): string {
   if (v === null) return 'null';
   switch (typeof v) {
     case 'string':
-    case 'boolean':
       return JSON.stringify(v);
+    case 'boolean':
+      return v ? 'true' : 'false';
     case 'number':
       if (!Number.isFinite(v)) throw new TypeError(`cannot canonicalize non-finite number ${v}`);
-      return JSON.stringify(v);
+      // ECMA-262 Number::toString is what JSON.stringify uses for finite numbers (-0 → "0").
+      return String(v);
     case 'object': {
-      if (Array.isArray(v))
-        return `[${v.map((e) => (e === undefined ? 'null' : canonicalize(e))).join(',')}]`;
+      if (Array.isArray(v)) {
+        let s = '[';
+        for (let i = 0; i < v.length; i++) {
+          if (i > 0) s += ',';
+          const e: unknown = v[i];
+          s += e === undefined ? 'null' : canonicalize(e);
+        }
+        return `${s}]`;
+      }
       const obj = v as Record<string, unknown>;
       const toJSON = (obj as { toJSON?: () => unknown }).toJSON;
       if (typeof toJSON === 'function') return canonicalize(toJSON.call(obj));
-      const keys = Object.keys(obj)
-        .filter((k) => obj[k] !== undefined && typeof obj[k] !== 'function')
-        .sort();
-      return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalize(obj[k])}`).join(',')}}`;
+      return `{${members(obj, sortedKeys(obj))}}`;
     }
     case 'bigint':
       throw new TypeError('cannot canonicalize a bigint');
@@ -45,10 +54,59 @@ export function canonicalize(v: unknown): string {
   }
 }
 
+/** Own enumerable keys in UTF-16 code-unit order. Records are mostly built in sorted order
+ *  already, so one linear check usually replaces the sort. */
+function sortedKeys(obj: Record<string, unknown>): string[] {
+  return sortInPlace(Object.keys(obj));
+}
+
+function sortInPlace(keys: string[]): string[] {
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1] > keys[i]) return keys.sort();
+  return keys;
+}
+
+/** Inserts `k` into sorted `keys` at its place (code-unit order). */
+function insertSorted(keys: string[], k: string): void {
+  let i = 0;
+  while (i < keys.length && keys[i] < k) i++;
+  keys.splice(i, 0, k);
+}
+
+/** `"k":v` members joined by ",", skipping undefined and function values (as JSON does). */
+function members(
+  obj: Record<string, unknown>,
+  keys: readonly string[],
+  from = 0,
+  to = keys.length,
+  chain?: ChainHead,
+): string {
+  let s = '';
+  for (let i = from; i < to; i++) {
+    const k = keys[i];
+    const e =
+      chain === undefined ? obj[k] : k === 'seq' ? chain.seq : k === 'prev' ? chain.prev : obj[k];
+    if (e === undefined || typeof e === 'function') continue;
+    if (s !== '') s += ',';
+    s += `${quoteKey(k)}:${canonicalize(e)}`;
+  }
+  return s;
+}
+
+/** Record keys repeat on every record: their JSON form is cached (bounded). */
+const quoted = new Map<string, string>();
+function quoteKey(k: string): string {
+  let q = quoted.get(k);
+  if (q === undefined) {
+    q = JSON.stringify(k);
+    if (quoted.size < 1024) quoted.set(k, q);
+  }
+  return q;
+}
+
 /** SHA-256 of the canonical record with `hash` left out (it may be present or not). */
 export function recordHash(rec: Record<string, unknown>): string {
   const { hash: _omit, ...rest } = rec;
-  return createHash('sha256').update(canonicalize(rest), 'utf8').digest('hex');
+  return sha256(canonicalize(rest));
 }
 
 export interface ChainHead {
@@ -59,14 +117,46 @@ export interface ChainHead {
 }
 
 /** Seals a record: assigns seq and prev from the head, computes hash, advances the head.
- *  Returns the line to write (canonical JSON of the sealed record, with "\n"). */
+ *  Returns the line to write (canonical JSON of the sealed record, with "\n").
+ *  The record is serialized once: the members sorting before "hash" and those after it are
+ *  canonicalized separately, hashed joined, and the line is the same two halves around
+ *  `"hash":"…"` — byte-identical to canonicalize(rec), which verify.ts recomputes. */
 export function seal(
   head: ChainHead,
   body: Record<string, unknown>,
 ): { line: string; rec: Record<string, unknown> } {
-  const rec: Record<string, unknown> = { ...body, seq: head.seq, prev: head.prev };
-  rec.hash = recordHash(rec);
+  const chain: ChainHead = { seq: head.seq, prev: head.prev };
+  let hash: string;
+  let line: string;
+  if (typeof (body as { toJSON?: unknown }).toJSON === 'function') {
+    // Not a plain record: the general path.
+    const rec: Record<string, unknown> = { ...body, ...chain };
+    hash = recordHash(rec);
+    rec.hash = hash;
+    line = canonicalize(rec);
+  } else {
+    // seq and prev are read from `chain` (not copied into a new object: spreading a
+    // 25-member record costs more than serializing it).
+    const keys = Object.keys(body).filter((k) => k !== 'seq' && k !== 'prev' && k !== 'hash');
+    sortInPlace(keys);
+    insertSorted(keys, 'prev');
+    insertSorted(keys, 'seq');
+    let cut = 0;
+    while (cut < keys.length && keys[cut] < 'hash') cut++;
+    const before = members(body, keys, 0, cut, chain);
+    const after = members(body, keys, cut, keys.length, chain);
+    const sep = before !== '' && after !== '' ? ',' : '';
+    hash = sha256(`{${before}${sep}${after}}`);
+    line = `{${before}${before !== '' ? ',' : ''}"hash":"${hash}"${after !== '' ? ',' : ''}${after}}`;
+  }
   head.seq += 1;
-  head.prev = rec.hash as string;
-  return { line: `${canonicalize(rec)}\n`, rec };
+  head.prev = hash;
+  const sealed = hash;
+  return {
+    line: `${line}\n`,
+    // Materialized only for callers that want the object (the auditor writes the line).
+    get rec() {
+      return { ...body, ...chain, hash: sealed };
+    },
+  };
 }

@@ -63,36 +63,42 @@ export function buildRecord(
   const result: Record<string, unknown> | undefined = summary && { ...summary };
   if (result && keepResults && input.result_value !== undefined)
     result.value = redactor.result(input.result_value, counts);
-  const body: Record<string, unknown> = {
-    v: RECORD_VERSION,
-    time: input.time,
-    request_id: input.request_id,
-    subject: input.subject,
+  // Redact first (in the contract's field order, which fixes the order counts accumulate in),
+  // then lay the members out in canonical (sorted) order, so sealing finds them sorted and
+  // skips the sort. Member order never changes the written line: seal() canonicalizes.
+  // Policy reasons can quote arguments ("no such tool: …"), so they are redacted too.
+  const reasons = input.reasons.map((r) => redactor.text(r, counts));
+  const error =
+    input.error_message === undefined ? undefined : redactor.text(input.error_message, counts);
+  const args = input.arguments === undefined ? undefined : redactor.value(input.arguments, counts);
+  const headers = input.headers === undefined ? undefined : redactor.headers(input.headers, counts);
+  return {
+    arguments: args,
     client: input.client,
-    route: input.route,
-    upstream: input.upstream,
-    method: input.method,
-    tool: input.tool,
     decision: input.decision,
     decision_id: input.decision_id ?? randomUUID(),
-    // Policy reasons can quote arguments ("no such tool: …"), so they are redacted too.
-    reasons: input.reasons.map((r) => redactor.text(r, counts)),
-    outcome: input.outcome,
-    status: input.status,
-    error_code: input.error_code,
-    error:
-      input.error_message === undefined ? undefined : redactor.text(input.error_message, counts),
     duration_ms: input.duration_ms,
-    arguments: input.arguments === undefined ? undefined : redactor.value(input.arguments, counts),
-    result,
-    headers: input.headers === undefined ? undefined : redactor.headers(input.headers, counts),
+    error,
+    error_code: input.error_code,
+    headers,
+    method: input.method,
+    outcome: input.outcome,
     policy_revision: input.policy_revision,
+    reasons,
+    redactions: counts,
+    request_id: input.request_id,
+    result,
+    route: input.route,
     session: input.session,
     sizes: {
       arguments_bytes: byteLength(input.arguments),
       result_bytes: summary?.bytes ?? 0,
     },
+    status: input.status,
+    subject: input.subject,
+    time: input.time,
+    tool: input.tool,
+    upstream: input.upstream,
+    v: RECORD_VERSION,
   };
-  body.redactions = counts;
-  return body;
 }

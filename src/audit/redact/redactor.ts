@@ -11,6 +11,7 @@
 import RE2 from 're2';
 import type { Detector } from './patterns.ts';
 import { compileFieldRules } from './fields.ts';
+import { createCursor } from './cursor.ts';
 
 export type RedactionCounts = Record<string, number>;
 
@@ -49,16 +50,14 @@ interface Span {
 
 interface Slot {
   target: Record<string, unknown> | unknown[];
-  key: string | number;
-  start: number;
-  end: number;
 }
 
 export function createRedactor(
   detectors: readonly Detector[],
   fieldRules: readonly string[],
 ): Redactor {
-  const union = new RE2(detectors.map((d) => `(?:${d.source})`).join('|'), 'g');
+  const cursor = createCursor(detectors.map((d) => `(?:${d.source})`).join('|'));
+  const single = detectors.length === 1;
   const which = new RE2.Set(
     detectors.map((d) => d.source),
     { anchor: 'both' },
@@ -66,35 +65,61 @@ export function createRedactor(
   const replacements = detectors.map((d) => Buffer.from(replacement(d.kind)));
   const fieldRule = compileFieldRules(fieldRules);
   const minLen = detectors.some((d) => d.custom) ? 1 : MIN_CANDIDATE;
+  /** False when `s` is too short to hold any finding. (A JS prefilter on trigger characters —
+   *  digits, '@', ':', "eyJ", … — was measured here: it costs as much as the RE2 scan it saves.) */
+  const candidate = (s: string): boolean => s.length >= minLen;
   const keyCache = new Map<string, string>();
+  /** Keys with no finding in them, and the field rule each falls under (null: none). */
+  const keyInfo = new Map<string, { rule: string | null }>();
 
   /** All findings in buf, in order, none crossing a `limits` boundary (joined strings). */
+  /** All findings in buf, in order. With `limits` (the end offset of each joined string), every
+   *  finding lies inside one string and is what scanning that string alone would find there. */
   const scan = (buf: Buffer, counts: RedactionCounts | undefined, limits?: number[]): Span[] => {
     const spans: Span[] = [];
-    union.lastIndex = 0;
-    let m: ReturnType<typeof union.exec>;
-    while ((m = union.exec(buf)) !== null) {
-      const start = m.index;
-      const end = start + m[0].length;
-      if (end === start) {
-        union.lastIndex = start + 1;
+    // After a candidate that runs past the end of its string (a custom pattern such as
+    // `token=\S+` also matches the "\0" separator and the next string), the rest of that string
+    // is scanned again through a view that ends where the string ends, as text() would see it.
+    let view = buf;
+    let from = 0;
+    for (;;) {
+      const m = cursor.next(view, from);
+      if (m === null) {
+        if (view === buf) break;
+        from = view.length + 1;
+        view = buf;
         continue;
+      }
+      const [start, end] = m;
+      if (end === start) {
+        from = start + 1;
+        continue;
+      }
+      if (limits && view === buf) {
+        const k = slotOf(limits, start);
+        if (limits[k] === start) {
+          from = start + 1; // starts on a separator: not inside any string
+          continue;
+        }
+        if (end > limits[k]) {
+          view = buf.subarray(0, limits[k]);
+          from = start;
+          continue;
+        }
       }
       // Leftmost-first union: the first detector (in priority order) matching these bytes.
       // Out of context a `\b` at the slice edge always holds, so a later detector can only be
       // mislabeled as an earlier one, never missed.
-      const ids = which.match(m[0]);
-      const d = ids.length === 0 ? 0 : Math.min(...ids);
+      const d = single ? 0 : firstId(which.match(view.subarray(start, end)));
       const det = detectors[d];
-      let len = det.validate ? det.validate(buf, start, end) : end - start;
-      if (len > 0 && limits && crosses(limits, start, start + len)) len = 0;
+      const len = det.validate ? det.validate(view, start, end) : end - start;
       if (len === 0) {
         // Rejected (bad checksum, part of a longer run): another finding may start just after.
-        union.lastIndex = start + 1;
+        from = start + 1;
         continue;
       }
       spans.push({ start, end: start + len, detector: d });
-      union.lastIndex = start + len;
+      from = start + len;
       if (counts) counts[det.kind] = (counts[det.kind] ?? 0) + 1;
     }
     return spans;
@@ -113,7 +138,7 @@ export function createRedactor(
   };
 
   const text = (s: string, counts?: RedactionCounts): string => {
-    if (s.length < minLen) return s;
+    if (!candidate(s)) return s;
     const buf = Buffer.from(s, 'utf8');
     const spans = scan(buf, counts);
     return spans.length === 0 ? s : rebuild(buf, 0, buf.length, spans, 0);
@@ -137,14 +162,21 @@ export function createRedactor(
     // Pass 1: copy the structure, apply field rules, and collect every string long enough to
     // hold a finding into one joined buffer.
     const strings: string[] = [];
-    const slots: Slot[] = [];
+    // Slots as parallel arrays (no object per string): where each string sits in the copy, and
+    // where it ends in the joined text; slot k starts at ends[k - 1] + 1.
+    const targets: Slot['target'][] = [];
+    const keys: Array<string | number> = [];
+    const ends: number[] = [];
     let offset = 0;
     // Offsets are in UTF-16 units here and converted to bytes below only if the text is not
     // ASCII; one Buffer.from over the joined text is far cheaper than one per string.
     const take = (target: Slot['target'], k: string | number, s: string): void => {
       strings.push(s);
-      slots.push({ target, key: k, start: offset, end: offset + s.length });
-      offset += s.length + 1;
+      targets.push(target);
+      keys.push(k);
+      offset += s.length;
+      ends.push(offset);
+      offset += 1;
     };
     const walk = (x: unknown, depth: number): unknown => {
       if (x === null || typeof x !== 'object') return x;
@@ -165,54 +197,61 @@ export function createRedactor(
           const e = x[i];
           if (typeof e === 'string') {
             out[i] = e;
-            if (e.length >= minLen) take(out, i, e);
+            if (candidate(e)) take(out, i, e);
           } else out[i] = walk(e, depth + 1);
         }
         return out;
       }
       const out: Record<string, unknown> = {};
-      for (const [k, e] of Object.entries(x as Record<string, unknown>)) {
+      const src = x as Record<string, unknown>;
+      // Object.keys + index: Object.entries allocates a pair per member.
+      const ks = Object.keys(src);
+      for (let j = 0; j < ks.length; j++) {
+        const k = ks[j];
+        const e = src[k];
         if (e === undefined) continue;
-        const name = key(k, counts);
-        const rule = fieldRule(k);
+        // Keys repeat on every item: a clean key's name and field rule come from one lookup.
+        const known = keyInfo.get(k);
+        const name = known !== undefined ? k : key(k, counts);
+        const rule = known !== undefined ? known.rule : fieldRule(k);
+        if (known === undefined && name === k && keyInfo.size < 4096) keyInfo.set(k, { rule });
         if (rule !== null) {
           out[name] = replacement(rule);
           if (counts) counts[rule] = (counts[rule] ?? 0) + 1;
         } else if (typeof e === 'string') {
           out[name] = e;
-          if (e.length >= minLen && !(skipBinary && BINARY_KEYS.has(k))) take(out, name, e);
+          if (!(skipBinary && BINARY_KEYS.has(k)) && candidate(e)) take(out, name, e);
         } else out[name] = walk(e, depth + 1);
       }
       return out;
     };
     const copy = walk(v, 0);
-    if (slots.length === 0) return copy;
+    if (ends.length === 0) return copy;
     // Pass 2: one scan, then write the redacted strings back into the copy.
     const joined = strings.join('\u0000');
     const buf = Buffer.from(joined, 'utf8');
     if (buf.length !== joined.length) {
       let at = 0;
-      for (let k = 0; k < slots.length; k++) {
-        const len = Buffer.byteLength(strings[k], 'utf8');
-        slots[k].start = at;
-        slots[k].end = at + len;
-        at += len + 1;
+      for (let k = 0; k < ends.length; k++) {
+        at += Buffer.byteLength(strings[k], 'utf8');
+        ends[k] = at;
+        at += 1;
       }
     }
-    const limits = slots.map((s) => s.end);
-    const spans = scan(buf, counts, limits);
-    let i = 0;
-    for (const slot of slots) {
-      while (i < spans.length && spans[i].start < slot.start) i++;
-      if (i < spans.length && spans[i].start < slot.end) {
-        (slot.target as Record<string, unknown>)[slot.key as string] = rebuild(
-          buf,
-          slot.start,
-          slot.end,
-          spans,
-          i,
-        );
-      }
+    const spans = scan(buf, counts, ends);
+    // Walk the (few) spans, not the (many) slots: the slot pointer only moves forward.
+    let k = 0;
+    for (let i = 0; i < spans.length;) {
+      while (ends[k] <= spans[i].start) k++;
+      const start = k === 0 ? 0 : ends[k - 1] + 1;
+      (targets[k] as Record<string, unknown>)[keys[k] as string] = rebuild(
+        buf,
+        start,
+        ends[k],
+        spans,
+        i,
+      );
+      while (i < spans.length && spans[i].start < ends[k]) i++;
     }
     return copy;
   };
@@ -239,16 +278,25 @@ export function createRedactor(
   };
 }
 
-/** True when [start, end) is not inside a single joined string; `ends` is sorted. */
-function crosses(ends: number[], start: number, end: number): boolean {
+/** Lowest detector index (highest priority) in an RE2.Set answer; 0 if none. */
+function firstId(ids: number[]): number {
+  if (ids.length === 0) return 0;
+  let d = ids[0];
+  for (let i = 1; i < ids.length; i++) if (ids[i] < d) d = ids[i];
+  return d;
+}
+
+/** Index of the joined string holding byte `at` (or whose separator sits at `at`): the first k
+ *  with ends[k] ≥ at; `ends` is sorted. */
+function slotOf(ends: number[], at: number): number {
   let lo = 0;
   let hi = ends.length - 1;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (ends[mid] <= start) lo = mid + 1;
+    if (ends[mid] < at) lo = mid + 1;
     else hi = mid;
   }
-  return end > ends[lo];
+  return lo;
 }
 
 /** Number of capturing groups in an RE2 source: the empty alternative always matches "". */

@@ -4,6 +4,12 @@
 // and the upstream's own credentials are sent instead (MCP authorization spec: no token
 // passthrough), and tools/list answers are filtered to the tools the token may call. tools/call
 // is authorized before this module sees it (gateway/http-stage.ts).
+//
+// With `sessions.keys` (stateless replicas, issue #8) the route keeps no session map: the id the
+// client sees is the upstream's session id sealed for the token's subject
+// (gateway/sealed-session.ts), opened on every request (null → 404) and swapped for the
+// upstream's id on the way in, and back on the way out. Event ids and Last-Event-ID pass through
+// untouched: there is one upstream, so any replica resumes a stream there.
 
 import type { Readable } from 'node:stream';
 import { Agent, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -14,7 +20,9 @@ import { httpError, sendError } from '../transport/errors.ts';
 import type { Upstream } from '../upstream/upstream.ts';
 import { resolveTool } from '../upstream/tools.ts';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import { sessionSubject } from '../session/seal.ts';
 import { inspectAnswer } from './inspect.ts';
+import { SealedSessions, negotiatedVersion, type SessionsConfig } from './sealed-session.ts';
 import type { RouteContext } from './route-context.ts';
 
 export interface ProxyOutcome {
@@ -53,11 +61,17 @@ export class DropInProxy {
   readonly sessions = new Map<string, { sub: string; issuer: string }>();
   /** Whether the upstream issues session ids (then requests without one are refused). */
   private stateful = false;
+  /** Set when `sessions.keys` is configured: sealed ids instead of the `sessions` map. */
+  readonly sealed?: SealedSessions;
+  /** Requests of sealed sessions → the id the client sent (restored on the answer). */
+  private readonly clientIds = new WeakMap<IncomingMessage, string>();
 
   constructor(
     readonly upstream: Upstream,
     readonly ctx: RouteContext,
+    sessions?: SessionsConfig,
   ) {
+    if (sessions && sessions.keys.length > 0) this.sealed = new SealedSessions(sessions);
     this.proxy.on('proxyReq', (proxyReq, req) => {
       const p = this.pending.get(req);
       if (!p || req.method !== 'POST') return;
@@ -81,6 +95,15 @@ export class DropInProxy {
         throw httpError('SESSION_REQUIRED', 'Bad Request: Mcp-Session-Id header is required');
       return;
     }
+    if (this.sealed) {
+      const state = this.sealed.open(sid, subject);
+      const upstreamSid = state?.upstreamSessions[this.upstream.name];
+      if (upstreamSid === undefined) throw httpError('SESSION_NOT_FOUND', 'Session not found');
+      this.clientIds.set(req, sid);
+      // http-proxy sends req.headers as they are when forward() runs.
+      req.headers['mcp-session-id'] = upstreamSid;
+      return;
+    }
     const owner = this.sessions.get(sid);
     if (!owner || owner.sub !== subject.sub || owner.issuer !== subject.issuer)
       throw httpError('SESSION_NOT_FOUND', 'Session not found');
@@ -100,6 +123,11 @@ export class DropInProxy {
     onOutcome: (o: ProxyOutcome) => Promise<void> | void,
   ): Promise<ProxyOutcome> {
     delete req.headers.authorization; // never forward the client's token (MCP security best practices)
+    // Hop-by-hop (RFC 9110 §7.6.1): a load balancer's `Connection: close` is about its socket to
+    // us, not ours to the upstream; forwarded, it made the upstream close a socket our
+    // keep-alive agent then reused (the next request got the upstream's parser 400).
+    delete req.headers.connection;
+    delete req.headers['keep-alive'];
     const headers = await this.upstream.headers();
     const t0 = performance.now();
     const method =
@@ -189,7 +217,12 @@ export class DropInProxy {
     if (!p) return;
     clearTimeout(p.timer);
     const sid = proxyRes.headers['mcp-session-id'];
-    if (p.msg?.method === 'initialize' && typeof sid === 'string' && proxyRes.statusCode === 200) {
+    if (this.sealed) this.sealAnswer(proxyRes, req, p);
+    else if (
+      p.msg?.method === 'initialize' &&
+      typeof sid === 'string' &&
+      proxyRes.statusCode === 200
+    ) {
       this.stateful = true;
       const subject = (req as IncomingMessage & { subject?: Subject }).subject;
       if (subject) this.sessions.set(sid, { sub: subject.sub, issuer: subject.issuer });
@@ -276,6 +309,40 @@ export class DropInProxy {
         }),
       () => undefined,
     );
+  }
+
+  /** Sealed sessions: the upstream's id never reaches the client. Runs before http-proxy copies
+   * the answer's headers (its 'proxyRes' event precedes the outgoing passes). */
+  private sealAnswer(proxyRes: IncomingMessage, req: IncomingMessage, p: Pending): void {
+    const sealed = this.sealed!;
+    const sid = proxyRes.headers['mcp-session-id'];
+    const clientId = this.clientIds.get(req);
+    if (clientId !== undefined) {
+      if (typeof sid === 'string') proxyRes.headers['mcp-session-id'] = clientId;
+      // Ended (DELETE) or forgotten by the upstream: this replica refuses the id from now on.
+      if (
+        (req.method === 'DELETE' && (proxyRes.statusCode ?? 500) < 300) ||
+        proxyRes.statusCode === 404
+      )
+        sealed.end(clientId);
+      return;
+    }
+    if (p.msg?.method !== 'initialize' || typeof sid !== 'string' || proxyRes.statusCode !== 200)
+      return;
+    this.stateful = true;
+    const subject = (req as IncomingMessage & { subject?: Subject }).subject;
+    if (!subject) {
+      delete proxyRes.headers['mcp-session-id'];
+      return;
+    }
+    const params = (p.msg.params ?? {}) as { protocolVersion?: unknown; capabilities?: object };
+    proxyRes.headers['mcp-session-id'] = sealed.seal({
+      sub: sessionSubject(subject),
+      upstreamSessions: { [this.upstream.name]: sid },
+      protocolVersion: negotiatedVersion(params.protocolVersion),
+      clientCapabilities: (params.capabilities ?? {}) as Record<string, unknown>,
+      createdAt: Date.now(),
+    });
   }
 
   close(): void {

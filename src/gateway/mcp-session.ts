@@ -35,6 +35,9 @@ import { applyLevel, installLogging, passes, type LoggingSession } from './loggi
 import { joinShared, leaveShared, relayToSession, type LogParams } from './notices.ts';
 import { installResources } from './resources.ts';
 import type { RouteContext } from './route-context.ts';
+import { passedCapabilities, reconnect, type SealedSessions } from './sealed-session.ts';
+import { installPassThrough } from './session-reverse.ts';
+import type { SessionState } from '../session/seal.ts';
 import {
   installSubscriptions,
   releaseShared,
@@ -44,6 +47,15 @@ import {
 
 /** Answered instead of a tool's result whose audit record could not be written. */
 const AUDIT_FAILED = new McpError(ErrorCode.InternalError, 'audit record could not be written');
+
+/** A request of a sealed session (stateless replicas, gateway/sealed-session.ts). */
+export interface SealedMode {
+  sessions: SealedSessions;
+  /** The opened state; absent for the initialize that creates it. */
+  state?: SessionState;
+  /** The sealed id: the request's header, or (initialize) set once the state is sealed. */
+  id?: string;
+}
 
 export class McpSession implements SubscribingSession, LoggingSession {
   readonly transport: StreamableHTTPServerTransport;
@@ -60,11 +72,27 @@ export class McpSession implements SubscribingSession, LoggingSession {
     readonly subject: Subject,
     onInit: (s: McpSession, id: string) => void,
     onClose: (s: McpSession) => void,
+    /** Set: this object serves one request of a sealed session and is then closed. */
+    readonly sealed?: SealedMode,
   ) {
-    this.transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: () => crypto.randomUUID(),
-      onsessioninitialized: (id) => onInit(this, id),
-    });
+    if (!sealed)
+      this.transport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => crypto.randomUUID(),
+        onsessioninitialized: (id) => onInit(this, id),
+      });
+    else if (!sealed.state)
+      // initialize: the SDK takes the id from the generator once the request is accepted; the
+      // route has sealed it by then (served-route.ts).
+      this.transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => sealed.id! });
+    else {
+      // Any later request: the SDK's stateless mode (no session validation: the route opened
+      // the sealed id already). Its session id is set so that the SDK echoes the header and
+      // handlers' `extra.sessionId` keys the audit ledger like in-memory sessions do.
+      this.transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+      (
+        this.transport as unknown as { _webStandardTransport: { sessionId?: string } }
+      )._webStandardTransport.sessionId = sealed.id;
+    }
     this.transport.onclose = () => {
       onClose(this);
       void this.closeClients();
@@ -101,26 +129,27 @@ export class McpSession implements SubscribingSession, LoggingSession {
       });
     let p = this.clients.get(upstream.name);
     if (!p) {
-      const all = this.server.getClientCapabilities() ?? {};
+      const state = this.sealed?.state;
       // Pass the downstream client's capabilities through, so upstreams only ask for what the
       // real client can do.
-      const caps = Object.fromEntries(
-        (['sampling', 'elicitation', 'roots'] as const)
-          .filter((k) => all[k])
-          .map((k) => [k, all[k]]),
+      const caps = passedCapabilities(
+        this.server.getClientCapabilities() ?? state?.clientCapabilities,
       );
-      p = upstream
-        .sessionClient({
-          capabilities: caps,
-          install: (c) => {
-            installReverseHandlers(c, upstream.name, () => this, caps);
-            relayToSession(c, upstream.name, this);
-          },
-        })
-        .then(async ({ client }) => {
-          await applyLevel(this, upstream, client);
-          return client;
-        });
+      const install = (c: Client) => {
+        // Sealed: the client's answer may reach any replica, which posts it to the upstream.
+        if (this.sealed) installPassThrough(c, upstream.name, this, caps);
+        else installReverseHandlers(c, upstream.name, () => this, caps);
+        relayToSession(c, upstream.name, this);
+      };
+      const sid = state?.upstreamSessions[upstream.name];
+      p = (
+        sid !== undefined
+          ? reconnect(upstream, sid, state?.upstreamVersions?.[upstream.name], caps, install)
+          : upstream.sessionClient({ capabilities: caps, install }).then(({ client }) => client)
+      ).then(async (client) => {
+        await applyLevel(this, upstream, client);
+        return client;
+      });
       p.catch(() => this.clients.delete(upstream.name));
       this.clients.set(upstream.name, p);
     }

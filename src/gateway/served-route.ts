@@ -3,22 +3,44 @@
 // creates one, anything else needs a known `Mcp-Session-Id` (400 when missing, 404 when
 // unknown or ended). Sessions are bound to the token's subject: another subject presenting the
 // id gets 404, as if it did not exist (the spec: servers SHOULD bind session ids to the user).
+//
+// With `sessions.keys` the ids are sealed (gateway/sealed-session.ts): no session map is needed,
+// each request builds its McpSession from the opened id and closes it when answered; the map
+// then only holds requests in flight (for stdio children's server-to-client requests and
+// list_changed notices).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Subject } from '../auth/index.ts';
 import type { JsonRpcMessage } from '../transport/body.ts';
 import { httpError } from '../transport/errors.ts';
+import { sessionSubject } from '../session/seal.ts';
 import { McpSession } from './mcp-session.ts';
+import { forwardAnswers, relayedAnswers } from './session-reverse.ts';
+import { serveSealedStream } from './session-stream.ts';
+import {
+  SealedSessions,
+  negotiatedVersion,
+  passedCapabilities,
+  terminateUpstreams,
+  type SessionsConfig,
+} from './sealed-session.ts';
 import type { RouteContext } from './route-context.ts';
 
 export class ServedRoute {
   readonly sessions = new Map<string, McpSession>();
   private sweeper?: NodeJS.Timeout;
+  /** Set when `sessions.keys` is configured: sealed, stateless sessions. */
+  readonly sealed?: SealedSessions;
+  private requests = 0;
 
   constructor(
     readonly ctx: RouteContext,
-    idleTimeoutS: number,
+    /** `config.sessions` (or only its idle timeout: in-memory sessions). */
+    sessions: number | SessionsConfig,
   ) {
+    const idleTimeoutS = typeof sessions === 'number' ? sessions : sessions.idle_timeout_s;
+    if (typeof sessions !== 'number' && sessions.keys.length > 0)
+      this.sealed = new SealedSessions(sessions);
     // Abandoned sessions (clients that never DELETE) would hold upstream connections forever.
     this.sweeper = setInterval(
       () => {
@@ -34,6 +56,7 @@ export class ServedRoute {
   /** Finds (or, for initialize, creates) the session a request belongs to. */
   sessionFor(req: IncomingMessage, msg: JsonRpcMessage | undefined, subject: Subject): McpSession {
     const sid = req.headers['mcp-session-id'];
+    if (this.sealed) return this.sealedSession(req, msg, subject, sid, this.sealed);
     if (typeof sid !== 'string' || sid === '') {
       if (req.method === 'POST' && msg?.method === 'initialize')
         return new McpSession(
@@ -55,12 +78,83 @@ export class ServedRoute {
     return session;
   }
 
+  private sealedSession(
+    req: IncomingMessage,
+    msg: JsonRpcMessage | undefined,
+    subject: Subject,
+    sid: string | string[] | undefined,
+    sessions: SealedSessions,
+  ): McpSession {
+    const key = `\u0000req${++this.requests}`;
+    const make = (mode: ConstructorParameters<typeof McpSession>[4]) =>
+      new McpSession(
+        this.ctx,
+        subject,
+        () => undefined,
+        () => void this.sessions.delete(key),
+        mode,
+      );
+    if (typeof sid !== 'string' || sid === '') {
+      if (req.method === 'POST' && msg?.method === 'initialize') return make({ sessions });
+      throw httpError('SESSION_REQUIRED', 'Bad Request: Mcp-Session-Id header is required');
+    }
+    const state = sessions.open(sid, subject);
+    if (!state) throw httpError('SESSION_NOT_FOUND', 'Session not found');
+    const session = make({ sessions, state, id: sid });
+    // In flight only: a stdio child's sampling request finds the session by its call.
+    this.sessions.set(key, session);
+    return session;
+  }
+
+  /** A request of a sealed session: seal at initialize, end upstreams at DELETE, then let the
+   *  SDK answer; the per-request session closes with the response. */
+  private async handleSealed(
+    req: IncomingMessage,
+    res: ServerResponse,
+    msg: JsonRpcMessage | JsonRpcMessage[] | undefined,
+    session: McpSession,
+  ): Promise<void> {
+    const mode = session.sealed!;
+    res.on('close', () => void session.close());
+    if (!mode.state && !Array.isArray(msg) && msg?.method === 'initialize') {
+      const params = (msg.params ?? {}) as { protocolVersion?: unknown; capabilities?: object };
+      const clientCapabilities = (params.capabilities ?? {}) as Record<string, unknown>;
+      const ups = await mode.sessions.createUpstreamSessions(
+        this.ctx.upstreams,
+        passedCapabilities(clientCapabilities),
+      );
+      mode.id = mode.sessions.seal({
+        sub: sessionSubject(session.subject),
+        ...ups,
+        protocolVersion: negotiatedVersion(params.protocolVersion),
+        clientCapabilities,
+        createdAt: Date.now(),
+      });
+    } else if (req.method === 'DELETE' && mode.state && mode.id) {
+      await terminateUpstreams(this.ctx.upstreams, mode.state);
+      mode.sessions.end(mode.id);
+    }
+    // The GET stream: the upstreams' own, merged (an open stream cannot move between replicas).
+    if (req.method === 'GET' && mode.state)
+      return serveSealedStream(req, res, this.ctx.upstreams, mode.state);
+    // A client's answer to a relayed server-to-client request: to the upstream that asked.
+    const answers = mode.state && relayedAnswers(msg);
+    if (answers) {
+      await forwardAnswers(answers, this.ctx.upstreams, mode.state!);
+      res.writeHead(202).end();
+      return;
+    }
+    await session.server.connect(session.transport);
+    await session.transport.handleRequest(req, res, msg);
+  }
+
   async handle(
     req: IncomingMessage,
     res: ServerResponse,
     msg: JsonRpcMessage | JsonRpcMessage[] | undefined,
     session: McpSession,
   ): Promise<void> {
+    if (session.sealed) return this.handleSealed(req, res, msg, session);
     if (!session.id && !session.server.transport) await session.server.connect(session.transport);
     await session.transport.handleRequest(req, res, msg);
   }

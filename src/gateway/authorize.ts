@@ -11,11 +11,16 @@ import type { WardenConfig } from '../config/schema.ts';
 import type { ResolvedTool } from '../upstream/tools.ts';
 import type { PolicyDecider } from './policy-port.ts';
 
-export type CallDecision =
+export type CallDecision = (
   | { ok: true; reasons: [] }
   | { ok: false; kind: 'step-up'; status: 403; wwwAuthenticate: string; reasons: string[] }
   | { ok: false; kind: 'policy'; reasons: string[] }
-  | { ok: false; kind: 'invalid-params'; rpcCode: -32602; path: string; reasons: string[] };
+  | { ok: false; kind: 'invalid-params'; rpcCode: -32602; path: string; reasons: string[] }
+) & {
+  /** Revision of the policy bundle that decided, when the policy was consulted: a bundle swap
+   *  between the request's start and its decision must not mislabel the audit record. */
+  revision?: string;
+};
 
 /** What the Authorizer needs of the registry (src/registry): holds and argument checks. */
 export interface CallGuard {
@@ -82,6 +87,12 @@ export class Authorizer {
   }
 
   authorizeCall(ctx: CallContext): CallDecision {
+    const seen: { revision?: string } = {};
+    const d = this.decideCall(ctx, seen);
+    return seen.revision === undefined ? d : { ...d, revision: seen.revision };
+  }
+
+  private decideCall(ctx: CallContext, seen: { revision?: string }): CallDecision {
     const tool = ctx.tool && !ctx.tool.hidden ? ctx.tool : undefined;
     if (tool) {
       const scopes = this.auth.authorizeScopes(
@@ -103,6 +114,7 @@ export class Authorizer {
       if (gate && !gate.ok) return { ok: false, kind: 'policy', reasons: [gate.reason] };
     }
     const d = this.policy.decide(this.input({ ...ctx, tool }));
+    seen.revision = d.revision;
     if (d.allow) {
       // After the policy, so a caller it denies learns nothing about the tool's schema.
       const v = tool && this.registry?.validateArguments?.(ctx.upstream, tool.name, ctx.arguments);

@@ -51,6 +51,7 @@ export async function handleBatch(
         upstream,
         decision: decision.ok ? 'allow' : 'deny',
         reasons: decision.reasons,
+        ...(decision.revision ? { policy_revision: decision.revision } : {}),
       });
       rec.arguments = (m.params ?? {}).arguments;
       if (!decision.ok) denied.set(m, decision);

@@ -237,6 +237,7 @@ export async function handleMcp(
       rec.upstream = upstream;
       rec.arguments = (msg.params ?? {}).arguments;
       rec.decision = d.ok ? 'allow' : 'deny';
+      if (d.revision) rec.policy_revision = d.revision;
       rec.reasons = d.reasons;
       if (!d.ok) {
         rec.outcome = 'denied';

@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { parseAuditConfig } from '../audit/index.ts';
 import { UserInputError, isWardenError } from '../errors/index.ts';
+import { parseTelemetryConfig } from '../telemetry/config.ts';
 import {
   CONFIG_SHAPE,
   UPSTREAM_NAME,
@@ -125,6 +126,7 @@ export function buildConfig(
     log: { level: raw.log?.level ?? 'info' },
     upstreams,
     registry: raw.registry ?? {},
+    ...(raw.telemetry ? { telemetry: parseTelemetryConfig(raw.telemetry, 'telemetry') } : {}),
     source,
   };
 }

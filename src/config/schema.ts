@@ -2,6 +2,7 @@
 // gateway reads. Keys beyond the contract are documented in README "Configuration".
 
 import { parseAuditConfig, type AuditConfig } from '../audit/index.ts';
+import { parseTelemetryConfig, type TelemetryConfig } from '../telemetry/config.ts';
 import {
   bool,
   check,
@@ -141,6 +142,8 @@ export const CONFIG_SHAPE: Shape = obj({
     refresh_interval_s: int(0),
     namespace: str(/^[a-zA-Z0-9.-]+$/, 'a reverse-DNS namespace'),
   }),
+  // OpenTelemetry traces over OTLP/HTTP (src/telemetry); absent: tracing off.
+  telemetry: custom((v, path) => void parseTelemetryConfig(v, path)),
 });
 
 export interface PromptOverride {
@@ -234,6 +237,8 @@ export interface WardenConfig {
     refresh_interval_s?: number;
     namespace?: string;
   };
+  /** OTLP/HTTP trace export (src/telemetry/config.ts); absent: tracing off. */
+  telemetry?: TelemetryConfig;
   /** Where the config came from: a file path, or "(demo)". */
   source: string;
 }

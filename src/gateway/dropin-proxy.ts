@@ -24,6 +24,7 @@ import { sessionSubject } from '../session/seal.ts';
 import { inspectAnswer } from './inspect.ts';
 import { SealedSessions, negotiatedVersion, type SessionsConfig } from './sealed-session.ts';
 import type { RouteContext } from './route-context.ts';
+import { injectTraceHeaders } from '../telemetry/index.ts';
 
 export interface ProxyOutcome {
   status: number;
@@ -128,7 +129,9 @@ export class DropInProxy {
     // keep-alive agent then reused (the next request got the upstream's parser 400).
     delete req.headers.connection;
     delete req.headers['keep-alive'];
+    // W3C Trace Context (§3.2): the upstream continues the gateway's `warden.upstream` span.
     const headers = await this.upstream.headers();
+    injectTraceHeaders(headers);
     const t0 = performance.now();
     const method =
       msgs === undefined || Array.isArray(msgs) ? req.method! : (msgs.method ?? 'response');

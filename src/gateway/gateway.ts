@@ -17,6 +17,7 @@ import type { RemotePolicy } from '../policy/remote.ts';
 import { openPolicy, policyKey, type PolicyDecider, type PolicySource } from './policy-port.ts';
 import { registryFactory } from '../registry/index.ts';
 import { Runtime, type RegistryFactory, type RuntimeShared } from './runtime.ts';
+import { startTelemetry } from '../telemetry/index.ts';
 
 export interface GatewayOptions {
   /** Policy decision function; default: the WASM engine on `config.policy.path`. */
@@ -87,6 +88,9 @@ export async function createGateway(
     source.close(); // a remote policy would keep polling for a gateway that never was
     throw e;
   }
+  // Traces (src/telemetry): process-wide, kept across reloads (a `telemetry` change needs a
+  // restart), flushed on close.
+  const telemetry = startTelemetry(config.telemetry, log);
   let draining = false;
   let current: Runtime | undefined;
   let shared: RuntimeShared | undefined;
@@ -152,7 +156,7 @@ export async function createGateway(
     async reload(next, o = {}) {
       if (!shared) throw new Error('gateway is not listening');
       const old = need();
-      for (const key of ['listen', 'audit'] as const)
+      for (const key of ['listen', 'audit', 'telemetry'] as const)
         if (JSON.stringify(next[key]) !== JSON.stringify(old.config[key]))
           log.warn({ key }, 'config change needs a restart to apply; ignored');
       if (next.auth.demo !== old.config.auth.demo)
@@ -199,6 +203,7 @@ export async function createGateway(
       // the remote sinks (what does not make it stays spooled for the next start).
       if (opts.audit) await audit.flush();
       else await audit.close(config.limits.shutdown_grace_ms);
+      await telemetry.shutdown(); // after the last request's spans ended
     },
   };
 }

@@ -33,6 +33,8 @@ import type { CallDecision } from './authorize.ts';
 import type { DropInProxy } from './dropin-proxy.ts';
 import type { RouteContext } from './route-context.ts';
 import type { ServedRoute } from './served-route.ts';
+import { activeSpan, serverSpan, withSpan } from '../telemetry/index.ts';
+import { SpanKind } from '@opentelemetry/api';
 
 export interface StageDeps {
   auth: ResourceServer;
@@ -91,15 +93,21 @@ function authorizeOne(route: McpRoute, msg: JsonRpcMessage, subject: Subject, re
   const name = typeof params.name === 'string' ? params.name : '';
   const hit = lookup(route, name);
   const upstream = hit?.upstream.name ?? route.upstream;
-  const decision = route.ctx.authorizer.authorizeCall({
-    subject,
-    upstream: upstream ?? '',
-    toolName: name,
-    tool: hit?.tool,
-    arguments: params.arguments ?? {},
-    route: route.ctx.path,
-    resource,
-    requestId: msg.id ?? null,
+  const attrs = { 'mcp.tool': name, 'warden.upstream': upstream ?? '' };
+  const decision = withSpan('warden.policy', attrs, (span) => {
+    const d = route.ctx.authorizer.authorizeCall({
+      subject,
+      upstream: upstream ?? '',
+      toolName: name,
+      tool: hit?.tool,
+      arguments: params.arguments ?? {},
+      route: route.ctx.path,
+      resource,
+      requestId: msg.id ?? null,
+    });
+    span.setAttributes({ 'warden.decision': d.ok ? 'allow' : 'deny', 'warden.reasons': d.reasons });
+    if (d.revision) span.setAttribute('warden.policy_revision', d.revision);
+    return d;
   });
   route.ctx.metrics.decision(decision.ok, decision.reasons);
   return { decision, upstream, tool: name };
@@ -141,7 +149,18 @@ async function admit(auditor: Auditor): Promise<void> {
   }
 }
 
-export async function handleMcp(
+/** One MCP request, in the trace of the client's `traceparent` (src/telemetry). */
+export function handleMcp(
+  deps: StageDeps,
+  route: McpRoute,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const attrs = { 'http.request.method': req.method ?? '', 'warden.route': route.ctx.path };
+  return serverSpan(req.headers, attrs, () => stages(deps, route, req, res));
+}
+
+async function stages(
   deps: StageDeps,
   route: McpRoute,
   req: IncomingMessage,
@@ -174,7 +193,15 @@ export async function handleMcp(
     checkOrigin(req, deps.origins, deps.publicHost);
     checkAccept(req);
     const resource = deps.auth.resourceUri(route.ctx.path);
-    const a = await deps.auth.authenticate({ headers: req.headers, url: req.url ?? '/' }, resource);
+    const a = await withSpan('warden.auth', {}, async (span) => {
+      const r = await deps.auth.authenticate(
+        { headers: req.headers, url: req.url ?? '/' },
+        resource,
+      );
+      span.setAttribute('warden.auth.ok', r.ok);
+      if (r.ok) span.setAttribute('enduser.id', r.subject.sub);
+      return r;
+    });
     if (!a.ok) {
       rec.decision = 'deny';
       rec.reasons = [a.description];
@@ -239,6 +266,11 @@ export async function handleMcp(
       rec.decision = d.ok ? 'allow' : 'deny';
       if (d.revision) rec.policy_revision = d.revision;
       rec.reasons = d.reasons;
+      activeSpan()?.setAttributes({
+        'mcp.tool': tool,
+        'warden.upstream': upstream ?? '',
+        'warden.decision': rec.decision,
+      });
       if (!d.ok) {
         rec.outcome = 'denied';
         const { error, headers } = denial(d);
@@ -259,18 +291,29 @@ export async function handleMcp(
       return;
     }
     const call = msg?.method === 'tools/call' && recorded;
-    await route.proxy.forward(req, res, body, msg, subject, (out) => {
-      rec.status = out.status;
-      if (out.answer?.error) {
-        rec.outcome = 'error';
-        rec.error_code = out.answer.error.code;
-        if (typeof out.answer.error.message === 'string')
-          rec.error_message = out.answer.error.message;
-      } else if (out.answer?.result !== undefined && msg?.method === 'tools/call')
-        applyResult(rec, out.answer.result);
-      // A tools/call answer is held by the proxy until this resolves.
-      return call ? audit.commit(out.status) : undefined;
-    });
+    const span = {
+      'warden.upstream': route.upstream,
+      'mcp.method': msg?.method ?? req.method!,
+      ...(rec.tool ? { 'mcp.tool': rec.tool } : {}),
+    };
+    await withSpan(
+      'warden.upstream',
+      span,
+      () =>
+        route.proxy.forward(req, res, body, msg, subject, (out) => {
+          rec.status = out.status;
+          if (out.answer?.error) {
+            rec.outcome = 'error';
+            rec.error_code = out.answer.error.code;
+            if (typeof out.answer.error.message === 'string')
+              rec.error_message = out.answer.error.message;
+          } else if (out.answer?.result !== undefined && msg?.method === 'tools/call')
+            applyResult(rec, out.answer.result);
+          // A tools/call answer is held by the proxy until this resolves.
+          return call ? audit.commit(out.status) : undefined;
+        }),
+      SpanKind.CLIENT,
+    );
   } catch (e) {
     const code = (e as { code?: string }).code;
     rec.outcome = 'error';

@@ -44,6 +44,8 @@ import {
   SessionSubscriptions,
   type SubscribingSession,
 } from './subscriptions.ts';
+import { withSpan } from '../telemetry/index.ts';
+import { SpanKind } from '@opentelemetry/api';
 
 /** Answered instead of a tool's result whose audit record could not be written. */
 const AUDIT_FAILED = new McpError(ErrorCode.InternalError, 'audit record could not be written');
@@ -205,19 +207,26 @@ export class McpSession implements SubscribingSession, LoggingSession {
         if (!hit || hit.tool.hidden)
           throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${req.params.name}`);
         const opts = relayOptions(extra, hit.upstream.config.timeout_ms);
-        const result = await this.forward(
-          hit.upstream,
-          extra,
-          (c) =>
-            c.request(
-              {
-                method: 'tools/call',
-                params: { ...upstreamParams(req.params), name: hit.tool.name },
-              },
-              CallToolResultSchema,
-              opts,
+        const span = { 'warden.upstream': hit.upstream.name, 'mcp.tool': req.params.name };
+        const result = await withSpan(
+          'warden.upstream',
+          span,
+          () =>
+            this.forward(
+              hit.upstream,
+              extra,
+              (c) =>
+                c.request(
+                  {
+                    method: 'tools/call',
+                    params: { ...upstreamParams(req.params), name: hit.tool.name },
+                  },
+                  CallToolResultSchema,
+                  opts,
+                ),
+              'tools/call',
             ),
-          'tools/call',
+          SpanKind.CLIENT,
         );
         route.ledger.result(extra, result);
         // The answer leaves only once its record is written (durable in audit.mode sync).

@@ -20,6 +20,7 @@ import { WardenError } from '../errors/index.ts';
 import { defaultManifestUrl, discover, fetchManifest, type Listing } from './discovery.ts';
 import { StdioSupervisor } from './stdio.ts';
 import { manifestTools, resolveTool, type ResolvedTool } from './tools.ts';
+import { injectTraceHeaders } from '../telemetry/index.ts';
 
 export const GATEWAY_INFO = { name: 'mcp-warden', version: '0.1.0' };
 
@@ -161,6 +162,8 @@ export class Upstream extends EventEmitter {
       fetch: async (url, init) => {
         const headers = new Headers(init?.headers);
         for (const [k, v] of Object.entries(await this.headers())) headers.set(k, v);
+        // W3C Trace Context (§3.2): the active span is the gateway's `warden.upstream`.
+        injectTraceHeaders(headers);
         return fetch(url, { ...init, headers });
       },
     });

@@ -11,7 +11,7 @@ import {
   type CompleteRequest,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Upstream } from '../upstream/upstream.ts';
-import { relayOptions, upstreamParams, type SessionPort } from './relay.ts';
+import { upstreamParams, type SessionPort, relayRequest } from './relay.ts';
 import { resourceOwner, resourceUpstreams } from './resources.ts';
 import type { RouteContext } from './route-context.ts';
 
@@ -48,16 +48,13 @@ export function installCompletion(session: SessionPort): void {
     // The gateway declares `completions` for all its upstreams; one that offers none has no
     // suggestions, which is an answer, not an error.
     if (!upstream.catalog?.capabilities.completions) return NOTHING;
-    return session.forward(
+    return relayRequest(
+      session,
       upstream,
       extra,
-      (c) =>
-        c.request(
-          { method: 'completion/complete', params: { ...upstreamParams(req.params), ref } },
-          CompleteResultSchema,
-          relayOptions(extra, upstream.config.timeout_ms),
-        ),
       'completion/complete',
+      { ...upstreamParams(req.params), ref },
+      CompleteResultSchema,
     );
   });
 }

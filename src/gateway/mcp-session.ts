@@ -29,6 +29,7 @@ import {
   upstreamError,
   upstreamParams,
   type Extra,
+  relayRequest,
 } from './relay.ts';
 import { installCompletion } from './completion.ts';
 import { applyLevel, installLogging, passes, type LoggingSession } from './logging.ts';
@@ -251,19 +252,13 @@ export class McpSession implements SubscribingSession, LoggingSession {
     server.setRequestHandler(GetPromptRequestSchema, async (req, extra) => {
       const hit = route.index.prompt(req.params.name);
       if (!hit) throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${req.params.name}`);
-      return this.forward(
+      return relayRequest(
+        this,
         hit.upstream,
         extra,
-        (c) =>
-          c.request(
-            {
-              method: 'prompts/get',
-              params: { ...upstreamParams(req.params), name: hit.prompt.name },
-            },
-            GetPromptResultSchema,
-            relayOptions(extra, hit.upstream.config.timeout_ms),
-          ),
         'prompts/get',
+        { ...upstreamParams(req.params), name: hit.prompt.name },
+        GetPromptResultSchema,
       );
     });
 

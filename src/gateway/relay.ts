@@ -126,6 +126,24 @@ export function relayOptions(extra: Extra, timeoutMs: number) {
   };
 }
 
+/** Relays one request to one upstream as part of the downstream request `extra`: progress and
+ *  cancellation carried across, the upstream's timeout applied, failures mapped by `forward`. */
+export function relayRequest<T extends Parameters<Client['request']>[1]>(
+  session: SessionPort,
+  upstream: Upstream,
+  extra: Extra,
+  method: string,
+  params: Record<string, unknown>,
+  schema: T,
+) {
+  return session.forward(
+    upstream,
+    extra,
+    (c) => c.request({ method, params }, schema, relayOptions(extra, upstream.config.timeout_ms)),
+    method,
+  );
+}
+
 /** Params to send upstream: the client's progress token is replaced by the SDK's own. */
 export function upstreamParams<P extends { _meta?: Record<string, unknown> }>(params: P): P {
   if (!params._meta || !('progressToken' in params._meta)) return params;

@@ -11,7 +11,13 @@ import {
   ReadResourceResultSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Upstream } from '../upstream/upstream.ts';
-import { relayOptions, upstreamParams, type Extra, type SessionPort } from './relay.ts';
+import {
+  relayOptions,
+  upstreamParams,
+  type Extra,
+  type SessionPort,
+  relayRequest,
+} from './relay.ts';
 import type { RouteContext } from './route-context.ts';
 
 /** The route's upstreams that declare `resources`, in config order. */
@@ -103,16 +109,13 @@ export function installResources(session: SessionPort): void {
   server.setRequestHandler(ReadResourceRequestSchema, async (req, extra) => {
     const upstream = resourceOwner(resourceUpstreams(route), req.params.uri);
     if (!upstream) throw new McpError(-32002, `Resource not found: ${req.params.uri}`);
-    return session.forward(
+    return relayRequest(
+      session,
       upstream,
       extra,
-      (c) =>
-        c.request(
-          { method: 'resources/read', params: upstreamParams(req.params) },
-          ReadResourceResultSchema,
-          relayOptions(extra, upstream.config.timeout_ms),
-        ),
       'resources/read',
+      upstreamParams(req.params),
+      ReadResourceResultSchema,
     );
   });
 }

@@ -13,7 +13,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Upstream } from '../upstream/upstream.ts';
 import { coversUri, sharedUsers, type NoticeTarget } from './notices.ts';
-import { relayOptions, upstreamParams, type SessionPort } from './relay.ts';
+import { upstreamParams, type SessionPort, relayRequest } from './relay.ts';
 import { resourceOwner, resourceUpstreams } from './resources.ts';
 
 /** One session's subscriptions: URIs by the upstream they were sent to. */
@@ -65,16 +65,13 @@ export function installSubscriptions(session: SubscribingSession): void {
         ErrorCode.InvalidParams,
         `Resource ${uri} cannot be subscribed to: upstream ${upstream.name} does not support subscriptions`,
       );
-    await session.forward(
+    await relayRequest(
+      session,
       upstream,
       extra,
-      (c) =>
-        c.request(
-          { method: 'resources/subscribe', params: upstreamParams(req.params) },
-          EmptyResultSchema,
-          relayOptions(extra, upstream.config.timeout_ms),
-        ),
       'resources/subscribe',
+      upstreamParams(req.params),
+      EmptyResultSchema,
     );
     session.subs.add(upstream.name, uri);
     return {};
@@ -89,16 +86,13 @@ export function installSubscriptions(session: SubscribingSession): void {
     // Not subscribed, and nobody to tell: unsubscribing is idempotent.
     if (!upstream?.catalog?.capabilities.resources?.subscribe) return {};
     if (upstream.kind === 'stdio' && heldByOthers(upstream, uri, session)) return {};
-    await session.forward(
+    await relayRequest(
+      session,
       upstream,
       extra,
-      (c) =>
-        c.request(
-          { method: 'resources/unsubscribe', params: upstreamParams(req.params) },
-          EmptyResultSchema,
-          relayOptions(extra, upstream.config.timeout_ms),
-        ),
       'resources/unsubscribe',
+      upstreamParams(req.params),
+      EmptyResultSchema,
     );
     return {};
   });

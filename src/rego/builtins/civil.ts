@@ -164,19 +164,19 @@ export function toCivil(ns: bigint, zone: string): Civil {
   };
 }
 
+/** Calendar date and time of day, as Go's time.Date takes them. */
+export interface WallClock {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  nanos: number;
+}
+
 /** The instant of a wall-clock time in a zone (fields may be out of range: Go normalises). */
-export function fromWall(
-  f: {
-    year: number;
-    month: number;
-    day: number;
-    hour: number;
-    minute: number;
-    second: number;
-    nanos: number;
-  },
-  zone: string,
-): bigint {
+export function fromWall(f: WallClock, zone: string): bigint {
   // Normalise month first, then everything else through a count of seconds.
   const m0 = f.month - 1;
   const year = f.year + Math.floor(m0 / 12);

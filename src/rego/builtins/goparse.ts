@@ -1,16 +1,9 @@
 // time.Parse with a Go reference-time layout (time.parse_ns, time.parse_rfc3339_ns): the layout
 // is chunked as for formatting, and each chunk consumes its part of the value.
-import { daysIn } from './civil.ts';
+import { daysIn, type WallClock } from './civil.ts';
 import { DAYS, MONTHS, chunks } from './golayout.ts';
 
-export interface Parsed {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-  nanos: number;
+export interface Parsed extends WallClock {
   /** Seconds east of UTC, when the value names one. */
   offset?: number;
 }

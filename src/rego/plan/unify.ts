@@ -2,7 +2,7 @@
 // variables, destructuring arrays and objects, or comparing when both sides are known.
 
 import type { Term, VarTerm } from '../ast.ts';
-import { Op, type Operand } from '../ir.ts';
+import { Op, type Local, type Operand } from '../ir.ts';
 import { allVarsOfTerm } from './vars.ts';
 import { resolveName, type Env } from './body.ts';
 import { constOf, planTerm, toLocal } from './terms.ts';
@@ -81,11 +81,7 @@ export function unifyOperand(env: Env, t: Term, op: Operand): void {
   const fb = env.fb;
   if (isUnboundVar(env, t)) return bind(env, t, op);
   if (t.type === 'array' && hasUnbound(env, t)) {
-    const src = toLocal(env, op);
-    fb.emit({ op: Op.IsArray, source: src });
-    const n = fb.local();
-    fb.emit({ op: Op.Len, source: src, target: n });
-    fb.emit({ op: Op.Equal, a: n, b: env.planner.pb.constValue(t.items.length) });
+    const src = shaped(env, op, Op.IsArray, t.items.length);
     const elems = t.items.map((_, i) => {
       const e = fb.local();
       fb.emit({ op: Op.Dot, source: src, key: env.planner.pb.constValue(i), target: e });
@@ -98,11 +94,7 @@ export function unifyOperand(env: Env, t: Term, op: Operand): void {
     return;
   }
   if (t.type === 'object' && hasUnbound(env, t)) {
-    const src = toLocal(env, op);
-    fb.emit({ op: Op.IsObject, source: src });
-    const n = fb.local();
-    fb.emit({ op: Op.Len, source: src, target: n });
-    fb.emit({ op: Op.Equal, a: n, b: env.planner.pb.constValue(t.entries.length) });
+    const src = shaped(env, op, Op.IsObject, t.entries.length);
     for (const [k, v] of t.entries) {
       const key = planTerm(env, k);
       const e = fb.local();
@@ -112,4 +104,16 @@ export function unifyOperand(env: Env, t: Term, op: Operand): void {
     return;
   }
   fb.emit({ op: Op.Equal, a: planTerm(env, t), b: op });
+}
+
+/** The value as a local, after checking it is an array/object of exactly `length` elements
+ *  (a pattern only matches a collection of its own size). */
+function shaped(env: Env, op: Operand, is: Op.IsArray | Op.IsObject, length: number): Local {
+  const fb = env.fb;
+  const src = toLocal(env, op);
+  fb.emit({ op: is, source: src });
+  const n = fb.local();
+  fb.emit({ op: Op.Len, source: src, target: n });
+  fb.emit({ op: Op.Equal, a: n, b: env.planner.pb.constValue(length) });
+  return src;
 }

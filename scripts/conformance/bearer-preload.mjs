@@ -7,10 +7,13 @@
 // It installs an undici global dispatcher: both Node's built-in fetch (used by the SDK client
 // transport and by the raw-HTTP scenarios) and the `undici.request` of the DNS-rebinding
 // scenario send through the dispatcher stored under Symbol.for('undici.globalDispatcher.1').
+// The 0.2 prerelease's SEP-2243 header scenarios send with `http.request({hostname, port, …})`
+// instead, so that function is wrapped too (0.1.16 uses node:http only for its own servers).
 //
 // Env: WARDEN_CONFORMANCE_BEARER (the token), WARDEN_CONFORMANCE_BEARER_ORIGIN (e.g.
 // http://127.0.0.1:8080). Plain JavaScript because it runs on the suite's Node 22, without tsx.
 
+import http from 'node:http';
 import { createRequire } from 'node:module';
 
 const token = process.env.WARDEN_CONFORMANCE_BEARER;
@@ -50,4 +53,20 @@ if (token && origin) {
         : dispatch(opts, handler),
   );
   setGlobalDispatcher(agent);
+
+  // http.request(options[, callback]) with an options object: the form the suite uses. Any
+  // other form passes through unchanged.
+  const request = http.request;
+  http.request = function requestWithBearer(options, ...rest) {
+    if (options && typeof options === 'object' && !(options instanceof URL) && options.hostname) {
+      const where = `${options.protocol ?? 'http:'}//${options.hostname}${options.port ? `:${options.port}` : ''}`;
+      if (new URL(where).origin === target)
+        return request.call(
+          this,
+          { ...options, headers: withBearer(options.headers, token) },
+          ...rest,
+        );
+    }
+    return request.call(this, options, ...rest);
+  };
 }

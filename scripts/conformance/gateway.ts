@@ -1,7 +1,7 @@
 // The gateway under test, started through the product's real entry point:
 // `node bin/warden.js serve --config FILE --port 0`, ready when it prints
 // `listening on http://HOST:PORT` (PRODUCT.md "Command line"). Its only upstream is the
-// conformance fixture; auth is the gateway's development issuer (`auth.demo`), whose tokens the
+// conformance fixture of the era under test (`fixture`, or `fixture26` for 2026-07-28); auth is the gateway's development issuer (`auth.demo`), whose tokens the
 // harness mints at POST /demo/token for each route's own audience (RFC 8707), so the suite's
 // requests are authenticated like any client's, with the shipped policy in force.
 
@@ -14,6 +14,8 @@ import { ROOT } from './suite.ts';
 import { eachLine, spawnTracked, stop, waitForLine } from './processes.ts';
 
 export const UPSTREAM = 'fixture';
+/** The upstream name of the 2026-07-28 fixture (test/conformance/fixture26-server.ts). */
+export const UPSTREAM26 = 'fixture26';
 /** The scope every fixture tool requires; tokens carry exactly this one. */
 export const FIXTURE_SCOPE = 'conformance:call';
 const SERVE = join(ROOT, 'src', 'cli', 'commands', 'serve.ts');
@@ -32,9 +34,10 @@ export function gatewayMissing(): string | undefined {
  */
 export function gatewayConfig(
   fixtureUrl: string,
-  tools: Tool[],
+  tools: Pick<Tool, 'name'>[],
   auditFile: string,
-  prompts: Prompt[] = PROMPTS,
+  prompts: Pick<Prompt, 'name'>[] = PROMPTS,
+  upstream: string = UPSTREAM,
 ): object {
   return {
     listen: { host: '127.0.0.1', port: 0 },
@@ -44,7 +47,7 @@ export function gatewayConfig(
     log: { level: 'warn' },
     upstreams: [
       {
-        name: UPSTREAM,
+        name: upstream,
         url: fixtureUrl,
         default_scope: FIXTURE_SCOPE,
         tools: Object.fromEntries(

@@ -1,7 +1,9 @@
 // Reading what the conformance suite wrote (`-o DIR`: one `server-<scenario>-<timestamp>/
 // checks.json` per scenario) and judging it against an expected-failures file, by the suite's
 // own rule (0.1.16 `--expected-failures`): a scenario fails if any check is FAILURE or WARNING;
-// a listed scenario that passes is a stale entry and fails the run too.
+// a listed scenario that passes is a stale entry and fails the run too. Under a requirement set
+// (0.2 `--requirements`) only the required scenarios are judged; the others it runs are reported
+// as "not scored", as the suite itself does.
 
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,7 +24,7 @@ export interface ScenarioResult {
   checks: Check[];
 }
 
-export type Verdict = 'pass' | 'fail' | 'expected-fail' | 'stale';
+export type Verdict = 'pass' | 'fail' | 'expected-fail' | 'stale' | 'not-scored';
 
 export interface JudgedScenario {
   scenario: string;
@@ -64,20 +66,35 @@ export function readExpectedFailures(file: string): string[] {
   return server as string[];
 }
 
-export function judge(results: ScenarioResult[], expected: string[]): JudgedScenario[] {
+export interface JudgeOptions {
+  /** The scenarios a requirement set scores; any other scenario run is 'not-scored'. */
+  scored?: ReadonlySet<string>;
+  /** Whether every scenario the expected-failures file may name was run (default true); when
+   * false (one `--scenario`), an entry naming a scenario that did not run is not stale. */
+  ranAll?: boolean;
+}
+
+export function judge(
+  results: ScenarioResult[],
+  expected: string[],
+  opts: JudgeOptions = {},
+): JudgedScenario[] {
   const listed = new Set(expected);
   const judged = results.map((r): JudgedScenario => {
     const count = (s: CheckStatus) => r.checks.filter((c) => c.status === s).length;
     const [passed, failed, warnings] = [count('SUCCESS'), count('FAILURE'), count('WARNING')];
     const bad = failed + warnings > 0;
     const first = r.checks.find((c) => c.status === 'FAILURE' || c.status === 'WARNING');
-    const verdict: Verdict = bad
-      ? listed.has(r.scenario)
-        ? 'expected-fail'
-        : 'fail'
-      : listed.has(r.scenario)
-        ? 'stale'
-        : 'pass';
+    const verdict: Verdict =
+      opts.scored && !opts.scored.has(r.scenario)
+        ? 'not-scored'
+        : bad
+          ? listed.has(r.scenario)
+            ? 'expected-fail'
+            : 'fail'
+          : listed.has(r.scenario)
+            ? 'stale'
+            : 'pass';
     return {
       scenario: r.scenario,
       verdict,
@@ -87,10 +104,33 @@ export function judge(results: ScenarioResult[], expected: string[]): JudgedScen
       reason: first && `${first.name}: ${first.errorMessage ?? first.status}`,
     };
   });
-  // An entry naming no scenario that ran can never go stale by itself: flag it now.
   const ran = new Set(results.map((r) => r.scenario));
+  // A required scenario that threw leaves no checks.json (the suite only logs "Failed to run
+  // scenario"); it still counts, as the failure the suite itself records for it.
+  if (opts.scored && opts.ranAll !== false)
+    for (const name of opts.scored)
+      if (!ran.has(name))
+        judged.push({
+          scenario: name,
+          verdict: listed.has(name) ? 'expected-fail' : 'fail',
+          passed: 0,
+          failed: 1,
+          warnings: 0,
+          reason: 'required, but the suite wrote no result for it (see suite.log)',
+        });
+  // An entry naming no scenario that ran can never go stale by itself: flag it now. So is one
+  // naming a scenario the requirement set does not score (the suite ignores such entries).
   for (const name of expected)
-    if (!ran.has(name))
+    if (opts.scored && !opts.scored.has(name))
+      judged.push({
+        scenario: name,
+        verdict: 'stale',
+        passed: 0,
+        failed: 0,
+        warnings: 0,
+        reason: 'listed in the expected-failures file but not required by the requirement set',
+      });
+    else if (!ran.has(name) && opts.ranAll !== false && !opts.scored)
       judged.push({
         scenario: name,
         verdict: 'stale',
@@ -103,13 +143,14 @@ export function judge(results: ScenarioResult[], expected: string[]): JudgedScen
 }
 
 export const isOk = (j: JudgedScenario): boolean =>
-  j.verdict === 'pass' || j.verdict === 'expected-fail';
+  j.verdict === 'pass' || j.verdict === 'expected-fail' || j.verdict === 'not-scored';
 
 const MARK: Record<Verdict, string> = {
   pass: 'pass',
   fail: 'FAIL',
   'expected-fail': 'fail (expected)',
   stale: 'STALE (passes, listed as expected failure)',
+  'not-scored': 'not scored',
 };
 
 /** Fixed-width table: scenario, verdict, check counts, reason of the first failing check. */
@@ -119,8 +160,9 @@ export function table(rows: JudgedScenario[], width = 100): string {
   for (const r of rows) {
     const counts = `${r.passed} ok${r.failed ? `, ${r.failed} failed` : ''}${r.warnings ? `, ${r.warnings} warnings` : ''}`;
     let line = `  ${r.scenario.padEnd(w)}  ${MARK[r.verdict]} (${counts})`;
-    if (!isOk(r) || r.verdict === 'expected-fail')
-      if (r.reason) line += `\n  ${' '.repeat(w)}    ${r.reason.slice(0, width)}`;
+    // Every verdict but a pass says why (a passing stale entry has no failing check to name).
+    if (r.verdict !== 'pass' && r.reason)
+      line += `\n  ${' '.repeat(w)}    ${r.reason.slice(0, width)}`;
     lines.push(line);
   }
   return lines.join('\n');

@@ -1,5 +1,6 @@
 // The closing lines of `npm run conformance`: one line per target, then the totals. A target
 // that could not run ("not available") fails the run only when the gateway is required.
+// Scenarios a requirement set runs without scoring them count neither way.
 
 import { isOk, type JudgedScenario } from './results.ts';
 
@@ -39,11 +40,12 @@ export function summarize(reports: TargetReport[], requireGateway: boolean): Sum
     }
     const p = r.rows.filter((x) => x.verdict === 'pass').length;
     const x = r.rows.filter((x) => x.verdict === 'expected-fail').length;
+    const n = r.rows.filter((x) => x.verdict === 'not-scored').length;
     const f = r.rows.filter((x) => !isOk(x)).length + r.problems.length;
     passed += p;
     expectedFailures += x;
     failed += f;
-    const extra = x ? `, ${x} expected failures` : '';
+    const extra = `${x ? `, ${x} expected failures` : ''}${n ? `, ${n} not scored` : ''}`;
     lines.push(`${r.target.padEnd(7)} ${p} passed, ${f} failed${extra}`);
   }
   return { passed, failed, expectedFailures, ok: failed === 0, lines };

@@ -43,6 +43,19 @@ export const HTTP_ERRORS = {
   /** Tool arguments fail the tool's inputSchema (src/registry): JSON-RPC Invalid params. */
   INVALID_PARAMS: { status: 200, rpcCode: -32602 },
   INTERNAL: { status: 500, rpcCode: -32603 },
+  /** MCP 2026-07-28: a standard or `Mcp-Param-*` header missing or disagreeing with the body. */
+  HEADER_MISMATCH: { status: 400, rpcCode: -32020 },
+  /** MCP 2026-07-28: the request needs a client capability it did not declare, or asks for
+   * something no translation between eras can provide. */
+  MISSING_CAPABILITY: { status: 400, rpcCode: -32021 },
+  /** MCP 2026-07-28: a protocol version the gateway (or the upstream) does not serve; `data`
+   * lists the supported ones. */
+  UNSUPPORTED_VERSION: { status: 400, rpcCode: -32022 },
+  /** MCP 2026-07-28: a malformed or missing per-request `_meta` envelope. */
+  INVALID_ENVELOPE: { status: 400, rpcCode: -32602 },
+  /** MCP 2026-07-28 MRTR: a `requestState` the gateway did not mint for this principal and
+   * request, or one that expired. */
+  INVALID_REQUEST_STATE: { status: 200, rpcCode: -32602 },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type HttpErrorCode = keyof typeof HTTP_ERRORS;

@@ -60,13 +60,8 @@ export interface Registry {
   close(): void;
 }
 
-/** SDK HTTP transports remember the negotiated version (the MCP-Protocol-Version header they
- * send); the Upstream keeps its client private, so this reads it defensively. */
-function transportVersion(u: Upstream): string | undefined {
-  const c = (u as unknown as { discoveryClient?: { transport?: { protocolVersion?: string } } })
-    .discoveryClient;
-  return c?.transport?.protocolVersion;
-}
+/** The version spoken with the upstream (2026-07-28, or what initialize negotiated). */
+const transportVersion = (u: Upstream): string | undefined => u.protocolVersion;
 
 export function reverseDns(host: string): string {
   if (/^[\d.]+$/.test(host) || host.includes(':')) return host.replace(/[^a-zA-Z0-9.-]/g, '-');

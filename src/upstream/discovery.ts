@@ -47,7 +47,14 @@ async function allPages<T>(
   return out;
 }
 
-export async function listTools(client: Client, opts: RequestOptions): Promise<Tool[]> {
+/** What discovery needs of a client: an SDK Client (2025 era) or the 2026-07-28 lister
+ * (upstream/modern-lister.ts). */
+export type Lister = Pick<
+  Client,
+  'getServerCapabilities' | 'listTools' | 'listResources' | 'listResourceTemplates' | 'listPrompts'
+>;
+
+export async function listTools(client: Lister, opts: RequestOptions): Promise<Tool[]> {
   if (!client.getServerCapabilities()?.tools) return [];
   return allPages(async (cursor) => {
     const r = await client.listTools(cursor ? { cursor } : undefined, opts);
@@ -55,7 +62,7 @@ export async function listTools(client: Client, opts: RequestOptions): Promise<T
   });
 }
 
-export async function discover(client: Client, opts: RequestOptions): Promise<Listing> {
+export async function discover(client: Lister, opts: RequestOptions): Promise<Listing> {
   const caps = client.getServerCapabilities() ?? {};
   const [tools, resources, resourceTemplates, prompts] = await Promise.all([
     listTools(client, opts),

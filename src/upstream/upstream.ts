@@ -21,8 +21,13 @@ import { defaultManifestUrl, discover, fetchManifest, type Listing } from './dis
 import { StdioSupervisor } from './stdio.ts';
 import { manifestTools, resolveTool, type ResolvedTool } from './tools.ts';
 import { injectTraceHeaders } from '../telemetry/index.ts';
+import { MODERN_VERSION, ModernClient } from './modern.ts';
+import { modernLister } from './modern-lister.ts';
+import { LEGACY_VERSIONS, SUPPORTED_VERSIONS } from '../transport/era.ts';
 
 export const GATEWAY_INFO = { name: 'mcp-warden', version: '0.1.0' };
+/** Re-list interval of a 2026-07-28 upstream that gives no `ttlMs`. */
+const DEFAULT_POLL_MS = 60_000;
 
 /** Headers sent to an HTTP upstream: its own credentials, never the client's token. */
 export interface HeaderSource {
@@ -52,6 +57,12 @@ export class Upstream extends EventEmitter {
   private discoveryClient?: Client;
   private stdio?: StdioSupervisor;
   private closed = false;
+  /** Set when the upstream answers `server/discover` for 2026-07-28 (detected once at start). */
+  modern?: ModernClient;
+  /** The upstream's `server/discover` result (2026-07-28 upstreams). */
+  private discovered?: Record<string, unknown>;
+  private pollTimer?: NodeJS.Timeout;
+  private nextPollMs = DEFAULT_POLL_MS;
 
   constructor(
     readonly config: UpstreamConfig,
@@ -91,8 +102,22 @@ export class Upstream extends EventEmitter {
         });
         this.discoveryClient = await this.stdio.start();
       } else {
-        this.discoveryClient = await this.connectHttp({});
-        this.watch(this.discoveryClient);
+        // MCP 2026-07-28 first: one stateless POST tells whether the upstream speaks it. A
+        // 2025-era server refuses it (no session), and is then initialized as before.
+        const modern = new ModernClient(
+          this.config.url!,
+          () => this.headers(),
+          GATEWAY_INFO,
+          this.config.timeout_ms,
+        );
+        const d = await modern.discover();
+        if (d) {
+          this.modern = modern;
+          this.discovered = d;
+        } else {
+          this.discoveryClient = await this.connectHttp({});
+          this.watch(this.discoveryClient);
+        }
       }
       await this.refresh();
     } catch (e) {
@@ -109,13 +134,38 @@ export class Upstream extends EventEmitter {
     client.setNotificationHandler(PromptListChangedNotificationSchema, refresh);
   }
 
+  /** The protocol version spoken with this upstream (the registry validates its tools
+   * against that revision's schema). */
+  get protocolVersion(): string | undefined {
+    if (this.modern) return MODERN_VERSION;
+    const c = this.kind === 'stdio' ? this.stdio?.client : this.discoveryClient;
+    return (c?.transport as { protocolVersion?: string } | undefined)?.protocolVersion;
+  }
+
+  /** The versions this upstream serves, as far as the gateway speaks them too (what the
+   * drop-in route's -32022 lists). */
+  get supportedVersions(): string[] {
+    if (this.modern) {
+      const listed = this.discovered?.supportedVersions;
+      const known = Array.isArray(listed)
+        ? listed.filter((v) => SUPPORTED_VERSIONS.includes(v))
+        : [];
+      return known.length > 0 ? known : [MODERN_VERSION];
+    }
+    return [this.protocolVersion ?? LEGACY_VERSIONS[0]];
+  }
+
   /** Re-lists everything (on start, list_changed, child restart); emits 'changed'. */
   async refresh(): Promise<void> {
     const client = this.kind === 'stdio' ? this.stdio?.client : this.discoveryClient;
-    if (!client || this.closed) return;
+    if ((!client && !this.modern) || this.closed) return;
     try {
       const opts = { timeout: this.config.timeout_ms };
-      const listing = await discover(client, opts);
+      let ttl = Infinity;
+      const lister = this.modern
+        ? modernLister(this.modern, this.discovered!, (t) => (ttl = Math.min(ttl, t)))
+        : client!;
+      const listing = await discover(lister, opts);
       let manifest: unknown;
       if (this.config.manifest_url || this.config.url)
         manifest = await fetchManifest(
@@ -134,20 +184,34 @@ export class Upstream extends EventEmitter {
             defaultScope: this.config.default_scope,
           }),
         );
+      const d = this.discovered;
       this.catalog = {
         ...listing,
-        serverInfo: client.getServerVersion(),
-        capabilities: client.getServerCapabilities() ?? {},
-        instructions: client.getInstructions(),
+        serverInfo: d ? (d.serverInfo as Implementation | undefined) : client!.getServerVersion(),
+        capabilities: (d ? d.capabilities : client!.getServerCapabilities()) ?? {},
+        instructions: d ? (d.instructions as string | undefined) : client!.getInstructions(),
         byName,
         manifest,
       };
       this.lastError = undefined;
+      if (this.modern) this.nextPollMs = Number.isFinite(ttl) ? ttl : DEFAULT_POLL_MS;
       this.emit('changed');
     } catch (e) {
       this.lastError = (e as Error).message;
       this.log.error({ upstream: this.name, err: this.lastError }, 'upstream discovery failed');
+    } finally {
+      if (this.modern) this.schedulePoll();
     }
+  }
+
+  /** 2026-07-28 has no list_changed on a session stream: the catalog is re-listed when the
+   * upstream's `ttlMs` says the lists may have changed (bounded to 5 s … 5 min). */
+  private schedulePoll(): void {
+    clearTimeout(this.pollTimer);
+    if (this.closed) return;
+    const ms = Math.min(Math.max(this.nextPollMs, 5_000), 300_000);
+    this.pollTimer = setTimeout(() => void this.refresh(), ms);
+    this.pollTimer.unref();
   }
 
   tool(name: string): ResolvedTool | undefined {
@@ -207,6 +271,7 @@ export class Upstream extends EventEmitter {
 
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.pollTimer);
     await this.stdio?.close();
     if (this.kind === 'http') await this.discoveryClient?.close().catch(() => undefined);
   }

@@ -1,0 +1,199 @@
+// A client for upstreams that speak MCP 2026-07-28: stateless JSON-RPC POSTs, each carrying the
+// `_meta` envelope (protocol version, client capabilities, client info) and the standard headers
+// an intermediary on the upstream's side relies on (MCP-Protocol-Version, Mcp-Method, Mcp-Name,
+// Mcp-Param-*; 2026-07-28 Streamable HTTP). No SDK client: there is no connection state to keep,
+// and the gateway must see every result as it is (resultType, requestState, cacheScope) rather
+// than as an SDK would reshape it.
+
+import { WardenError } from '../errors/index.ts';
+import {
+  META_CLIENT_CAPABILITIES,
+  META_PROTOCOL_VERSION,
+  MODERN_VERSIONS,
+  encodeHeaderValue,
+} from '../transport/era.ts';
+import { paramHeaders } from '../transport/param-headers.ts';
+import { injectTraceHeaders } from '../telemetry/index.ts';
+
+export const MODERN_VERSION = MODERN_VERSIONS[0];
+const META_CLIENT_INFO = 'io.modelcontextprotocol/clientInfo';
+
+export interface RpcAnswer {
+  result?: Record<string, unknown>;
+  error?: { code: number; message: string; data?: unknown };
+  /** The upstream's HTTP status (an error answer carries the spec's 400s). */
+  status: number;
+}
+
+export interface ModernRequestOptions {
+  /** The client capabilities declared for this request (the downstream client's). */
+  capabilities?: Record<string, unknown>;
+  /** Extra `_meta` (progress token, log level, trace context …). */
+  meta?: Record<string, unknown>;
+  /** The tool's input schema, for `Mcp-Param-*` headers of a tools/call. */
+  inputSchema?: unknown;
+  /** Notifications the upstream sends on the answer's SSE stream (progress, log messages). */
+  onNotification?: (n: { method: string; params?: Record<string, unknown> }) => void;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+let nextId = 1;
+
+export class ModernClient {
+  constructor(
+    readonly url: string,
+    private readonly headers: () => Promise<Record<string, string>>,
+    private readonly clientInfo: { name: string; version: string },
+    private readonly timeoutMs: number,
+  ) {}
+
+  /** `server/discover`: the upstream's versions and capabilities, or null when it does not
+   *  speak 2026-07-28 (a 2025-era server answers 400 or an error without a session). */
+  async discover(): Promise<Record<string, unknown> | null> {
+    try {
+      const a = await this.request(
+        'server/discover',
+        {},
+        { timeoutMs: Math.min(this.timeoutMs, 5000) },
+      );
+      const versions = a.result?.supportedVersions;
+      if (!Array.isArray(versions) || !versions.some((v) => MODERN_VERSIONS.includes(v)))
+        return null;
+      return a.result!;
+    } catch {
+      return null;
+    }
+  }
+
+  async request(
+    method: string,
+    params: Record<string, unknown>,
+    opts: ModernRequestOptions = {},
+  ): Promise<RpcAnswer> {
+    const id = nextId++;
+    const body = {
+      jsonrpc: '2.0',
+      id,
+      method,
+      params: {
+        ...params,
+        _meta: {
+          ...(params._meta as Record<string, unknown> | undefined),
+          ...opts.meta,
+          [META_PROTOCOL_VERSION]: MODERN_VERSION,
+          [META_CLIENT_CAPABILITIES]: opts.capabilities ?? {},
+          [META_CLIENT_INFO]: this.clientInfo,
+        },
+      },
+    };
+    const headers: Record<string, string> = {
+      ...(await this.headers()),
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': MODERN_VERSION,
+      'mcp-method': method,
+    };
+    const name = params.name ?? params.uri;
+    if (
+      typeof name === 'string' &&
+      (method === 'tools/call' || method === 'prompts/get' || method === 'resources/read')
+    )
+      headers['mcp-name'] = encodeHeaderValue(name);
+    if (method === 'tools/call')
+      Object.assign(headers, paramHeaders(opts.inputSchema, params.arguments));
+    injectTraceHeaders(headers);
+    const timeout = AbortSignal.timeout(opts.timeoutMs ?? this.timeoutMs);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    let res: Response;
+    try {
+      res = await fetch(this.url, { method: 'POST', headers, body: JSON.stringify(body), signal });
+    } catch (e) {
+      throw upstreamFailure(this.url, e, timeout.aborted);
+    }
+    const type = res.headers.get('content-type') ?? '';
+    try {
+      if (type.includes('text/event-stream')) return await readSse(res, id, res.status, opts);
+      const text = await res.text();
+      const msg = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+      return answerOf(msg, res.status);
+    } catch (e) {
+      if (isWarden(e)) throw e;
+      throw upstreamFailure(this.url, e, timeout.aborted);
+    }
+  }
+}
+
+const isWarden = (e: unknown): e is WardenError => e instanceof WardenError;
+
+function answerOf(msg: Record<string, unknown>, status: number): RpcAnswer {
+  if (msg.error && typeof msg.error === 'object')
+    return { error: msg.error as RpcAnswer['error'], status };
+  if (msg.result && typeof msg.result === 'object')
+    return { result: msg.result as Record<string, unknown>, status };
+  throw new WardenError(
+    'UPSTREAM_PROTOCOL',
+    `upstream answered HTTP ${status} without a JSON-RPC answer`,
+    {
+      status: 502,
+      rpcCode: -32010,
+    },
+  );
+}
+
+/** The answer's SSE stream: notifications go to the caller, the response ends the read. */
+async function readSse(
+  res: Response,
+  id: number,
+  status: number,
+  opts: ModernRequestOptions,
+): Promise<RpcAnswer> {
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += value.replace(/\r\n?/g, '\n');
+      let cut: number;
+      while ((cut = buf.indexOf('\n\n')) >= 0) {
+        const event = buf.slice(0, cut);
+        buf = buf.slice(cut + 2);
+        const data = event
+          .split('\n')
+          .filter((l) => l.startsWith('data:'))
+          .map((l) => l.slice(5).replace(/^ /, ''))
+          .join('\n');
+        if (!data) continue;
+        const msg = JSON.parse(data) as Record<string, unknown>;
+        if (msg.id === id && ('result' in msg || 'error' in msg)) return answerOf(msg, status);
+        if (typeof msg.method === 'string' && msg.id === undefined)
+          opts.onNotification?.(msg as { method: string; params?: Record<string, unknown> });
+      }
+    }
+  } finally {
+    void reader.cancel().catch(() => undefined);
+  }
+  throw new WardenError('UPSTREAM_PROTOCOL', 'upstream closed the stream without answering', {
+    status: 502,
+    rpcCode: -32010,
+  });
+}
+
+function upstreamFailure(url: string, e: unknown, timedOut: boolean): WardenError {
+  return timedOut
+    ? new WardenError('UPSTREAM_TIMEOUT', `upstream ${url} timed out`, {
+        status: 504,
+        rpcCode: -32011,
+        cause: e,
+      })
+    : new WardenError(
+        'UPSTREAM_UNAVAILABLE',
+        `upstream ${url} is unreachable: ${(e as Error).message}`,
+        {
+          status: 502,
+          rpcCode: -32010,
+          cause: e,
+        },
+      );
+}

@@ -25,6 +25,7 @@ import { inspectAnswer } from './inspect.ts';
 import { SealedSessions, negotiatedVersion, type SessionsConfig } from './sealed-session.ts';
 import type { RouteContext } from './route-context.ts';
 import { injectTraceHeaders } from '../telemetry/index.ts';
+import { MRTR_METHODS, clientAnswer, type StateBinding } from './modern-request.ts';
 
 export interface ProxyOutcome {
   status: number;
@@ -45,6 +46,8 @@ interface Pending {
   done: (o: ProxyOutcome) => Promise<void> | void;
   /** Set when the answer to the request was seen and is being held. */
   gate?: Promise<void>;
+  /** A 2026-07-28 request: how its answer's requestState is sealed (modern-request.ts). */
+  binding?: StateBinding;
 }
 
 export class DropInProxy {
@@ -122,6 +125,8 @@ export class DropInProxy {
      * tools/call, a returned promise holds the answer until it resolves; if it rejects, the
      * answer is withheld (500, or the stream is cut). */
     onOutcome: (o: ProxyOutcome) => Promise<void> | void,
+    /** Set for a 2026-07-28 request. */
+    binding?: StateBinding,
   ): Promise<ProxyOutcome> {
     delete req.headers.authorization; // never forward the client's token (MCP security best practices)
     // Hop-by-hop (RFC 9110 §7.6.1): a load balancer's `Connection: close` is about its socket to
@@ -159,6 +164,7 @@ export class DropInProxy {
         filter: (tools) => this.visible(tools, subject),
         call: msg?.method === 'tools/call' && msg.id != null,
         done: resolve,
+        binding,
       };
       this.pending.set(req, pending);
       res.on('close', () => void resolve({ status: res.statusCode }));
@@ -171,7 +177,7 @@ export class DropInProxy {
           // http-proxy only calls `buffer.pipe(proxyReq)`: hand it the body we already read
           // in one write, without a Readable (and its async iterator) per request.
           buffer: body ? bodySource(body) : undefined,
-          selfHandleResponse: pending.listIds.size > 0 || pending.call,
+          selfHandleResponse: selfHandled(pending),
         },
         (err) => {
           clearTimeout(pending.timer);
@@ -249,25 +255,42 @@ export class DropInProxy {
     // Returns a replacement, or undefined to pass the message through byte for byte.
     const onMessage = (m: Record<string, unknown>): Record<string, unknown> | undefined => {
       if (!('result' in m) && !('error' in m)) return undefined;
+      let out: Record<string, unknown> | undefined;
       if (id !== undefined && m.id === id) {
         const gate = p.done({ status, answer: m as ProxyOutcome['answer'] });
         if (gate) p.gate = gate;
         if (p.call && m.result !== undefined) {
           const shown = auditor.clientResult(m.result);
-          if (shown !== m.result) return { ...m, result: shown };
+          if (shown !== m.result) out = { ...m, result: shown };
         }
       }
       const result = m.result as { tools?: Tool[] } | undefined;
       if (p.listIds.has(m.id) && Array.isArray(result?.tools))
-        return { ...m, result: { ...result, tools: p.filter(result.tools) } };
-      return undefined;
+        out = { ...m, result: { ...result, tools: p.filter(result.tools) } };
+      // 2026-07-28: seal an input_required state; a per-token list is private to the token.
+      if (p.binding && m.id === id) {
+        const r = (out ?? m).result;
+        if (r && typeof r === 'object') {
+          const shown = clientAnswer(
+            r as Record<string, unknown>,
+            this.ctx.states,
+            p.binding,
+            p.listIds.has(m.id),
+          );
+          if (shown) out = { ...(out ?? m), result: shown };
+        }
+      }
+      return out;
     };
-    if (p.listIds.size === 0 && !p.call) {
+    if (!selfHandled(p)) {
       inspectAnswer(proxyRes, isSse, onMessage, undefined, () => void p.done({ status }));
       return;
     }
     const headers = { ...proxyRes.headers };
+    // The body is rewritten: its length is ours to state (and a chunked upstream answer must
+    // not arrive with both framings, RFC 9112 §6.3).
     delete headers['content-length'];
+    delete headers['transfer-encoding'];
     let failed = false;
     const fail = (e: unknown) => {
       if (failed) return;
@@ -353,6 +376,12 @@ export class DropInProxy {
     this.agent.destroy();
   }
 }
+
+/** Whether the answer passes through onMessage rewrites (else it is piped by http-proxy). */
+const selfHandled = (p: Pending): boolean =>
+  p.listIds.size > 0 ||
+  p.call ||
+  (p.binding !== undefined && MRTR_METHODS.has(p.msg?.method ?? ''));
 
 /** The already-read request body, as the one-method source http-proxy's `buffer` needs. */
 function bodySource(body: Buffer): Readable {

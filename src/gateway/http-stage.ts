@@ -34,6 +34,10 @@ import type { DropInProxy } from './dropin-proxy.ts';
 import type { RouteContext } from './route-context.ts';
 import type { ServedRoute } from './served-route.ts';
 import { activeSpan, serverSpan, withSpan } from '../telemetry/index.ts';
+import { classify, LEGACY, type Era } from '../transport/era.ts';
+import { bindingOf, prepareDropIn, type StateBinding } from './modern-request.ts';
+import { checkParamHeaders } from '../transport/param-headers.ts';
+import { serveModern } from './modern-route.ts';
 import { SpanKind } from '@opentelemetry/api';
 
 export interface StageDeps {
@@ -226,10 +230,18 @@ async function stages(
     rec.client = subject.clientId ?? null;
 
     let body: Buffer | undefined;
+    let era: Era = LEGACY;
     if (req.method === 'POST') {
       checkContentType(req);
       body = await readBody(req, deps.maxBodyBytes);
       const parsed = parseMessages(body, batchAllowed(req.headers['mcp-protocol-version']));
+      // MCP 2026-07-28: era from the body, headers checked against it (400 -32020/-32022).
+      if (!Array.isArray(parsed)) msg = parsed; // the error answers carry its id
+      era = classify(
+        req.headers,
+        parsed,
+        route.kind === 'proxy' ? route.proxy.upstream.supportedVersions : undefined,
+      );
       if (Array.isArray(parsed)) {
         recorded = false; // the batch stage writes one record per request in it
         const session =
@@ -253,9 +265,25 @@ async function stages(
       if (!isRequest(msg)) recorded = false;
     } else if (req.method === 'GET') recorded = false;
 
+    // 2026-07-28 is stateless: no session to find. The gateway serves it itself on served
+    // routes (modern-route.ts) and forwards it on the drop-in route when the upstream speaks it.
+    let binding: StateBinding | undefined;
+    if (era.era === 'modern' && msg && isRequest(msg)) {
+      const name = (msg.params as { name?: unknown } | undefined)?.name;
+      const hit = typeof name === 'string' ? lookup(route, name) : undefined;
+      if (msg.method === 'tools/call')
+        checkParamHeaders(req.headers, hit?.tool?.def.inputSchema, msg.params?.arguments);
+      if (route.kind === 'proxy') {
+        const up = route.proxy.upstream;
+        binding = bindingOf(msg, subject, up.name);
+        body = prepareDropIn(req, msg, body!, route.ctx.states, binding);
+      }
+    }
     const session =
-      route.kind === 'served' ? route.served.sessionFor(req, msg, subject) : undefined;
-    if (route.kind === 'proxy') route.proxy.checkSession(req, msg, subject);
+      route.kind === 'served' && era.era === 'legacy'
+        ? route.served.sessionFor(req, msg, subject)
+        : undefined;
+    if (route.kind === 'proxy' && era.era === 'legacy') route.proxy.checkSession(req, msg, subject);
     if (session?.id) rec.session = session.id;
 
     if (msg?.method === 'tools/call' && isRequest(msg)) {
@@ -282,6 +310,8 @@ async function stages(
     // reject answers 503).
     if (recorded) await admit(deps.audit);
 
+    if (route.kind === 'served' && era.era === 'modern')
+      return await serveModern(route, req, res, msg!, subject, era, audit, deps.log);
     if (route.kind === 'served') {
       if (msg && isRequest(msg)) {
         ledgerKey = [session!.id, msg.id];
@@ -300,18 +330,26 @@ async function stages(
       'warden.upstream',
       span,
       () =>
-        route.proxy.forward(req, res, body, msg, subject, (out) => {
-          rec.status = out.status;
-          if (out.answer?.error) {
-            rec.outcome = 'error';
-            rec.error_code = out.answer.error.code;
-            if (typeof out.answer.error.message === 'string')
-              rec.error_message = out.answer.error.message;
-          } else if (out.answer?.result !== undefined && msg?.method === 'tools/call')
-            applyResult(rec, out.answer.result);
-          // A tools/call answer is held by the proxy until this resolves.
-          return call ? audit.commit(out.status) : undefined;
-        }),
+        route.proxy.forward(
+          req,
+          res,
+          body,
+          msg,
+          subject,
+          (out) => {
+            rec.status = out.status;
+            if (out.answer?.error) {
+              rec.outcome = 'error';
+              rec.error_code = out.answer.error.code;
+              if (typeof out.answer.error.message === 'string')
+                rec.error_message = out.answer.error.message;
+            } else if (out.answer?.result !== undefined && msg?.method === 'tools/call')
+              applyResult(rec, out.answer.result);
+            // A tools/call answer is held by the proxy until this resolves.
+            return call ? audit.commit(out.status) : undefined;
+          },
+          binding,
+        ),
       SpanKind.CLIENT,
     );
   } catch (e) {

@@ -46,6 +46,7 @@ import {
   type SubscribingSession,
 } from './subscriptions.ts';
 import { withSpan } from '../telemetry/index.ts';
+import { modernUpstreamClient } from './era-adapter.ts';
 import { SpanKind } from '@opentelemetry/api';
 
 /** Answered instead of a tool's result whose audit record could not be written. */
@@ -131,6 +132,21 @@ export class McpSession implements SubscribingSession, LoggingSession {
         return client;
       });
     let p = this.clients.get(upstream.name);
+    if (!p && upstream.modern) {
+      // A 2026-07-28 upstream: stateless requests, translated (era-adapter.ts).
+      p = Promise.resolve(
+        modernUpstreamClient(upstream, {
+          inflight: this.inflight,
+          logLevel: () => this.logLevel,
+          capabilities: () =>
+            passedCapabilities(
+              this.server.getClientCapabilities() ?? this.sealed?.state?.clientCapabilities,
+            ),
+          log: (name, params) => this.log(name, params),
+        }),
+      );
+      this.clients.set(upstream.name, p);
+    }
     if (!p) {
       const state = this.sealed?.state;
       // Pass the downstream client's capabilities through, so upstreams only ask for what the

@@ -9,6 +9,8 @@ import { applyResult, type RequestAudit } from './audit-hook.ts';
 import type { Authorizer } from './authorize.ts';
 import { ToolIndex, type IndexedTool } from './tool-index.ts';
 import type { Extra } from './relay.ts';
+import { HeldCalls } from './held-calls.ts';
+import { createRequestStateSealer, type RequestStateSealer } from '../session/request-state.ts';
 
 /** Audit records of requests being answered inside an MCP session, keyed by session and
  * JSON-RPC id (what an SDK request handler knows about its request). */
@@ -55,6 +57,10 @@ export class Ledger {
 export class RouteContext {
   readonly index: ToolIndex;
   readonly ledger = new Ledger();
+  /** Seals MCP 2026-07-28 `requestState`s; the runtime sets one keyed by `sessions.keys`. */
+  states: RequestStateSealer = createRequestStateSealer({ keys: [] });
+  /** 2025-era upstream calls of 2026-07-28 clients, held across MRTR rounds (held-calls.ts). */
+  readonly held = new HeldCalls();
 
   constructor(
     /** "/mcp" or "/u/<name>/mcp". */

@@ -2,6 +2,7 @@
 // the routes and the router. A reload builds a new Runtime next to the old one, swaps it in,
 // and closes the old one once its in-flight calls have finished.
 
+import { createRequestStateSealer } from '../session/request-state.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import {
@@ -121,6 +122,9 @@ export class Runtime {
       shared.audit,
       shared.metrics,
     );
+    // One sealer for every route: a state sealed on /mcp is opened by any replica's /mcp.
+    const states = createRequestStateSealer({ keys: config.sessions.keys });
+    aggCtx.states = states;
     const aggServed = new ServedRoute(aggCtx, config.sessions);
     this.served.push(aggServed);
     const aggregate: McpRoute = { kind: 'served', ctx: aggCtx, served: aggServed, upstream: null };
@@ -133,6 +137,7 @@ export class Runtime {
         shared.audit,
         shared.metrics,
       );
+      ctx.states = states;
       let route: McpRoute;
       if (u.kind === 'http')
         route = {

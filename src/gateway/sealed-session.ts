@@ -85,7 +85,8 @@ export class SealedSessions {
     const upstreamVersions: Record<string, string> = {};
     await Promise.all(
       upstreams
-        .filter((u) => u.kind === 'http')
+        // 2026-07-28 upstreams have no sessions (gateway/era-adapter.ts).
+        .filter((u) => u.kind === 'http' && !u.modern)
         .map(async (u) => {
           try {
             const { client } = await u.sessionClient({ capabilities: caps });

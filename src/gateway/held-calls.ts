@@ -1,0 +1,140 @@
+// Era translation, 2026-07-28 client → 2025-era upstream: the upstream asks for input with
+// server-to-client requests (elicitation/create, sampling/createMessage, roots/list) on the
+// call's stream, but a 2026-07-28 client only knows multi-round-trip results (MRTR): an
+// `input_required` answer listing `inputRequests`, then a retry carrying `inputResponses`.
+//
+// So the gateway holds the upstream call open: each server-to-client request becomes an entry
+// of `inputRequests`; the call is parked here under a random handle that travels to the client
+// inside a sealed `requestState` (session/request-state.ts); the retry's `inputResponses`
+// answer the parked requests, and the call continues to its result or its next question.
+// Each held call has its own upstream client (one 2025-era session), so its server-to-client
+// requests cannot be confused with another call's. Held calls live on the replica that
+// started them: a retry that reaches another replica (or comes after the hold expired) gets
+// -32602 and must start over; with one replica, or sticky routing, it always works.
+
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ListRootsRequestSchema,
+  ResultSchema,
+  type ClientCapabilities,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { Upstream } from '../upstream/upstream.ts';
+import { passedCapabilities } from './sealed-session.ts';
+
+export type Step =
+  | { kind: 'done'; result: Record<string, unknown> }
+  | { kind: 'error'; error: unknown }
+  | { kind: 'input'; handle: string; inputRequests: Record<string, unknown> };
+
+interface Asked {
+  request: { method: string; params?: unknown };
+  answer: (r: Record<string, unknown>) => void;
+}
+
+interface Held {
+  client: Client;
+  asked: Map<string, Asked>;
+  outcome?: Step;
+  /** Wakes the waiter when the upstream asks something or the call ends. */
+  wake?: () => void;
+  timer?: NodeJS.Timeout;
+}
+
+const HOLD_MS = 10 * 60_000;
+
+export class HeldCalls {
+  private readonly held = new Map<string, Held>();
+
+  /** Starts `method` on a fresh upstream session; resolves at its first question or its end. */
+  async start(
+    upstream: Upstream,
+    capabilities: Record<string, unknown>,
+    method: string,
+    params: Record<string, unknown>,
+    timeoutMs: number,
+  ): Promise<Step> {
+    const handle = randomUUID();
+    const h: Held = { client: undefined as unknown as Client, asked: new Map() };
+    const ask = (request: Asked['request']) =>
+      new Promise<Record<string, unknown>>((answer) => {
+        h.asked.set(randomUUID().slice(0, 8), { request, answer });
+        h.wake?.();
+      });
+    // Only what the 2026-07-28 client declared for this request (the SDK refuses handlers for
+    // undeclared capabilities, and the upstream must not ask for what the client cannot do).
+    const caps = passedCapabilities(capabilities as ClientCapabilities);
+    const install = (c: Client) => {
+      if (caps.elicitation) c.setRequestHandler(ElicitRequestSchema, (r) => ask(r) as never);
+      if (caps.sampling) c.setRequestHandler(CreateMessageRequestSchema, (r) => ask(r) as never);
+      if (caps.roots) c.setRequestHandler(ListRootsRequestSchema, (r) => ask(r) as never);
+    };
+    const { client, shared } = await upstream.sessionClient({ capabilities: caps, install });
+    h.client = client;
+    this.held.set(handle, h);
+    client
+      .request({ method, params } as never, ResultSchema, {
+        timeout: timeoutMs,
+        // Waiting for the human is not the upstream being slow.
+        resetTimeoutOnProgress: true,
+      })
+      .then(
+        (result) => (h.outcome = { kind: 'done', result: result as Record<string, unknown> }),
+        (error: unknown) => (h.outcome = { kind: 'error', error }),
+      )
+      .finally(() => {
+        if (!shared) void client.close().catch(() => undefined);
+        h.wake?.();
+      });
+    return this.next(handle, h);
+  }
+
+  /** Answers the parked requests with the retry's `inputResponses` and waits for what's next.
+   *  Undefined when the handle is unknown here (other replica, expired, finished). */
+  async resume(handle: string, responses: Record<string, unknown>): Promise<Step | undefined> {
+    const h = this.held.get(handle);
+    if (!h) return undefined;
+    for (const [key, a] of [...h.asked]) {
+      const r = responses[key];
+      if (r && typeof r === 'object') {
+        h.asked.delete(key);
+        a.answer(r as Record<string, unknown>);
+      }
+    }
+    return this.next(handle, h);
+  }
+
+  private async next(handle: string, h: Held): Promise<Step> {
+    clearTimeout(h.timer);
+    // Let a burst of questions asked together land in one input_required.
+    while (!h.outcome && h.asked.size === 0) await new Promise<void>((wake) => (h.wake = wake));
+    await new Promise((r) => setImmediate(r));
+    h.wake = undefined;
+    if (h.outcome && h.asked.size === 0) {
+      this.held.delete(handle);
+      return h.outcome;
+    }
+    h.timer = setTimeout(() => this.abandon(handle), HOLD_MS);
+    h.timer.unref();
+    return {
+      kind: 'input',
+      handle,
+      inputRequests: Object.fromEntries(
+        [...h.asked].map(([k, a]) => [k, { method: a.request.method, params: a.request.params }]),
+      ),
+    };
+  }
+
+  private abandon(handle: string): void {
+    const h = this.held.get(handle);
+    if (!h) return;
+    this.held.delete(handle);
+    void h.client.close().catch(() => undefined);
+  }
+
+  close(): void {
+    for (const k of [...this.held.keys()]) this.abandon(k);
+  }
+}

@@ -7,8 +7,8 @@
 // of `inputRequests`; the call is parked here under a random handle that travels to the client
 // inside a sealed `requestState` (session/request-state.ts); the retry's `inputResponses`
 // answer the parked requests, and the call continues to its result or its next question.
-// Each held call has its own upstream client (one 2025-era session), so its server-to-client
-// requests cannot be confused with another call's. Held calls live on the replica that
+// A call runs alone on its upstream session (a 2025-era SDK Client, pooled and reused one call
+// at a time), so its server-to-client requests cannot be confused with another call's. Held calls live on the replica that
 // started them: a retry that reaches another replica (or comes after the hold expired) gets
 // -32602 and must start over; with one replica, or sticky routing, it always works.
 
@@ -35,7 +35,7 @@ interface Asked {
 }
 
 interface Held {
-  client: Client;
+  pooled: Pooled;
   asked: Map<string, Asked>;
   outcome?: Step;
   /** Wakes the waiter when the upstream asks something or the call ends. */
@@ -43,12 +43,28 @@ interface Held {
   timer?: NodeJS.Timeout;
 }
 
+/** One upstream session (an SDK Client), reused by calls one at a time. */
+interface Pooled {
+  key: string;
+  client: Client;
+  shared: boolean;
+  closed?: boolean;
+  /** The call this session is running: where its server-to-client requests go. */
+  current?: Held;
+  idleTimer?: NodeJS.Timeout;
+}
+
 const HOLD_MS = 10 * 60_000;
+/** Idle upstream sessions kept per upstream and capability set: a stateless client must not
+ * pay an upstream `initialize` on every call. */
+const MAX_IDLE = 16;
+const IDLE_MS = 60_000;
 
 export class HeldCalls {
   private readonly held = new Map<string, Held>();
+  private readonly idle = new Map<string, Pooled[]>();
 
-  /** Starts `method` on a fresh upstream session; resolves at its first question or its end. */
+  /** Starts `method` on an upstream session; resolves at its first question or its end. */
   async start(
     upstream: Upstream,
     capabilities: Record<string, unknown>,
@@ -56,28 +72,19 @@ export class HeldCalls {
     params: Record<string, unknown>,
     timeoutMs: number,
   ): Promise<Step> {
-    const handle = randomUUID();
-    const h: Held = { client: undefined as unknown as Client, asked: new Map() };
-    const ask = (request: Asked['request']) =>
-      new Promise<Record<string, unknown>>((answer) => {
-        h.asked.set(randomUUID().slice(0, 8), { request, answer });
-        h.wake?.();
-      });
     // Only what the 2026-07-28 client declared for this request (the SDK refuses handlers for
     // undeclared capabilities, and the upstream must not ask for what the client cannot do).
     const caps = passedCapabilities(capabilities as ClientCapabilities);
-    const install = (c: Client) => {
-      if (caps.elicitation) c.setRequestHandler(ElicitRequestSchema, (r) => ask(r) as never);
-      if (caps.sampling) c.setRequestHandler(CreateMessageRequestSchema, (r) => ask(r) as never);
-      if (caps.roots) c.setRequestHandler(ListRootsRequestSchema, (r) => ask(r) as never);
-    };
-    const { client, shared } = await upstream.sessionClient({ capabilities: caps, install });
-    h.client = client;
+    const pooled = await this.acquire(upstream, caps);
+    const handle = randomUUID();
+    const h: Held = { pooled, asked: new Map() };
+    pooled.current = h;
     this.held.set(handle, h);
-    client
+    const asks = Boolean(caps.elicitation || caps.sampling || caps.roots);
+    pooled.client
       .request({ method, params } as never, ResultSchema, {
-        timeout: timeoutMs,
-        // Waiting for the human is not the upstream being slow.
+        // Waiting for a human (MRTR rounds) is not the upstream being slow.
+        timeout: asks ? Math.max(timeoutMs, HOLD_MS) : timeoutMs,
         resetTimeoutOnProgress: true,
       })
       .then(
@@ -85,10 +92,58 @@ export class HeldCalls {
         (error: unknown) => (h.outcome = { kind: 'error', error }),
       )
       .finally(() => {
-        if (!shared) void client.close().catch(() => undefined);
+        // A JSON-RPC error leaves the upstream session usable; a transport failure does not.
+        const e = h.outcome?.kind === 'error' ? (h.outcome.error as { code?: unknown }) : undefined;
+        this.release(pooled, !e || (typeof e.code === 'number' && e.code > -32100));
         h.wake?.();
       });
     return this.next(handle, h);
+  }
+
+  private async acquire(upstream: Upstream, caps: ClientCapabilities): Promise<Pooled> {
+    const key = `${upstream.name}\u0000${JSON.stringify(caps)}`;
+    const list = this.idle.get(key);
+    while (list?.length) {
+      const p = list.pop()!;
+      clearTimeout(p.idleTimer);
+      if (!p.closed) return p;
+    }
+    const p = { key } as Pooled;
+    const ask = (request: Asked['request']) =>
+      new Promise<Record<string, unknown>>((answer, fail) => {
+        const h = p.current;
+        if (!h) return fail(new Error('no call in flight on this upstream session'));
+        h.asked.set(randomUUID().slice(0, 8), { request, answer });
+        h.wake?.();
+      });
+    const install = (c: Client) => {
+      if (caps.elicitation) c.setRequestHandler(ElicitRequestSchema, (r) => ask(r) as never);
+      if (caps.sampling) c.setRequestHandler(CreateMessageRequestSchema, (r) => ask(r) as never);
+      if (caps.roots) c.setRequestHandler(ListRootsRequestSchema, (r) => ask(r) as never);
+    };
+    const { client, shared } = await upstream.sessionClient({ capabilities: caps, install });
+    p.client = client;
+    p.shared = shared;
+    if (!shared) client.onclose = () => (p.closed = true);
+    return p;
+  }
+
+  private release(p: Pooled, reusable: boolean): void {
+    p.current = undefined;
+    if (p.shared) return;
+    const list = this.idle.get(p.key) ?? [];
+    if (!reusable || p.closed || list.length >= MAX_IDLE) {
+      void p.client.close().catch(() => undefined);
+      return;
+    }
+    list.push(p);
+    this.idle.set(p.key, list);
+    p.idleTimer = setTimeout(() => {
+      const i = list.indexOf(p);
+      if (i >= 0) list.splice(i, 1);
+      void p.client.close().catch(() => undefined);
+    }, IDLE_MS);
+    p.idleTimer.unref();
   }
 
   /** Answers the parked requests with the retry's `inputResponses` and waits for what's next.
@@ -127,14 +182,23 @@ export class HeldCalls {
     };
   }
 
+  /** Nobody came back for the call: end it (closing its upstream session cancels it). */
   private abandon(handle: string): void {
     const h = this.held.get(handle);
     if (!h) return;
     this.held.delete(handle);
-    void h.client.close().catch(() => undefined);
+    if (!h.pooled.shared) {
+      h.pooled.closed = true;
+      void h.pooled.client.close().catch(() => undefined);
+    }
   }
 
   close(): void {
     for (const k of [...this.held.keys()]) this.abandon(k);
+    for (const list of this.idle.values())
+      for (const p of list.splice(0)) {
+        clearTimeout(p.idleTimer);
+        void p.client.close().catch(() => undefined);
+      }
   }
 }

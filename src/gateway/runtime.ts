@@ -204,6 +204,8 @@ export class Runtime {
   async close(): Promise<void> {
     this.registry?.close?.();
     await Promise.all(this.served.map((r) => r.close()));
+    // Held 2026-07-28 calls and their pooled upstream sessions (gateway/held-calls.ts).
+    for (const r of this.served) r.ctx.held.close();
     for (const r of this.dropIn.values()) if (r.kind === 'proxy') r.proxy.close();
     await Promise.all(this.upstreams.map((u) => u.close()));
   }

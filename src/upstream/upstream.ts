@@ -272,6 +272,7 @@ export class Upstream extends EventEmitter {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.pollTimer);
+    this.modern?.close();
     await this.stdio?.close();
     if (this.kind === 'http') await this.discoveryClient?.close().catch(() => undefined);
   }

@@ -2,6 +2,7 @@
 // policy on policies/ (or its TypeScript twin when the Rego compiler is unavailable), a file
 // audit sink in a temporary directory. Prints {url, policy, tokens} as one line; runs until
 // SIGTERM. Usage: gateway-proc.ts UPSTREAM_URL sync|async
+//        gateway-proc.ts '[{"name":"a","url":"…"},…]' sync|async   (several upstreams)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,10 @@ import { createGateway } from '../../src/gateway/gateway.ts';
 import { loadPolicyDecider, type PolicyDecider } from '../../src/gateway/policy-port.ts';
 import { decideInTs } from '../../src/policy/input.ts';
 
-const [upstreamUrl, mode = 'sync'] = process.argv.slice(2);
+const [upstreamArg, mode = 'sync'] = process.argv.slice(2);
+const upstreams: Array<{ name: string; url: string }> = upstreamArg.startsWith('[')
+  ? JSON.parse(upstreamArg)
+  : [{ name: 'api', url: upstreamArg }];
 let policy: PolicyDecider;
 let policyKind = 'WASM engine (policies/)';
 try {
@@ -30,7 +34,7 @@ const gw = await createGateway(
       auth: { demo: true },
       audit: { mode, sinks: [{ type: 'file', path: join(dir, 'audit.jsonl') }] },
       log: { level: 'silent' },
-      upstreams: [{ name: 'api', url: upstreamUrl }],
+      upstreams,
     },
     'bench',
   ),
@@ -38,7 +42,7 @@ const gw = await createGateway(
 );
 await gw.listen();
 const tokens: Record<string, string> = {};
-for (const route of ['/u/api/mcp', '/mcp'])
+for (const route of [...upstreams.map((u) => `/u/${u.name}/mcp`), '/mcp'])
   tokens[route] = await issuer.mint({
     sub: 'bench',
     scopes: ['mcp:tools:call'],

@@ -116,11 +116,7 @@ export async function reconnect(
   install(client);
   const transport = new StreamableHTTPClientTransport(new URL(upstream.config.url!), {
     sessionId,
-    fetch: async (url, init) => {
-      const headers = new Headers(init?.headers);
-      for (const [k, v] of Object.entries(await upstream.headers())) headers.set(k, v);
-      return fetch(url, { ...init, headers });
-    },
+    fetch: upstream.clientFetch,
   });
   await client.connect(transport, { timeout: upstream.config.timeout_ms });
   transport.setProtocolVersion(version ?? LATEST_PROTOCOL_VERSION);

@@ -23,6 +23,7 @@ import { manifestTools, resolveTool, type ResolvedTool } from './tools.ts';
 import { injectTraceHeaders } from '../telemetry/index.ts';
 import { MODERN_VERSION, ModernClient } from './modern.ts';
 import { modernLister } from './modern-lister.ts';
+import { createNodeFetch } from './node-fetch.ts';
 import { LEGACY_VERSIONS, SUPPORTED_VERSIONS } from '../transport/era.ts';
 
 export const GATEWAY_INFO = { name: 'mcp-warden', version: '0.1.0' };
@@ -218,18 +219,22 @@ export class Upstream extends EventEmitter {
     return this.catalog?.byName.get(name);
   }
 
+  /** The `fetch` of this upstream's SDK client transports: node:http keep-alive (see
+   * node-fetch.ts), the upstream's credentials computed per request so refreshed tokens apply
+   * at once, and W3C Trace Context (§3.2) continuing the gateway's `warden.upstream` span. */
+  readonly clientFetch = async (url: string | URL, init?: RequestInit): Promise<Response> => {
+    const headers = new Headers(init?.headers);
+    for (const [k, v] of Object.entries(await this.headers())) headers.set(k, v);
+    injectTraceHeaders(headers);
+    return this.nodeFetch(url, { ...init, headers });
+  };
+  private readonly nodeFetch = createNodeFetch();
+
   private async connectHttp(hooks: ClientHooks): Promise<Client> {
     const client = new Client(GATEWAY_INFO, { capabilities: hooks.capabilities ?? {} });
     hooks.install?.(client);
     const transport = new StreamableHTTPClientTransport(new URL(this.config.url!), {
-      // Credentials are computed per request so refreshed upstream tokens apply at once.
-      fetch: async (url, init) => {
-        const headers = new Headers(init?.headers);
-        for (const [k, v] of Object.entries(await this.headers())) headers.set(k, v);
-        // W3C Trace Context (§3.2): the active span is the gateway's `warden.upstream`.
-        injectTraceHeaders(headers);
-        return fetch(url, { ...init, headers });
-      },
+      fetch: this.clientFetch,
     });
     await client.connect(transport, { timeout: this.config.timeout_ms });
     return client;
@@ -275,5 +280,6 @@ export class Upstream extends EventEmitter {
     this.modern?.close();
     await this.stdio?.close();
     if (this.kind === 'http') await this.discoveryClient?.close().catch(() => undefined);
+    this.nodeFetch.close();
   }
 }

@@ -236,7 +236,12 @@ async function stages(
       body = await readBody(req, deps.maxBodyBytes);
       const parsed = parseMessages(body, batchAllowed(req.headers['mcp-protocol-version']));
       // MCP 2026-07-28: era from the body, headers checked against it (400 -32020/-32022).
-      if (!Array.isArray(parsed)) msg = parsed; // the error answers carry its id
+      if (!Array.isArray(parsed)) {
+        // Known before the era checks, so that their refusals are answered and audited with it.
+        msg = parsed;
+        rec.method = msg.method ?? 'response';
+        rec.request_id = msg.id ?? null;
+      }
       era = classify(
         req.headers,
         parsed,
@@ -268,6 +273,8 @@ async function stages(
     // 2026-07-28 is stateless: no session to find. The gateway serves it itself on served
     // routes (modern-route.ts) and forwards it on the drop-in route when the upstream speaks it.
     let binding: StateBinding | undefined;
+    // 2026-07-28 has no sessions: a session id on such a message is not ours to pass on.
+    if (era.era === 'modern' && route.kind === 'proxy') delete req.headers['mcp-session-id'];
     if (era.era === 'modern' && msg && isRequest(msg)) {
       const name = (msg.params as { name?: unknown } | undefined)?.name;
       const hit = typeof name === 'string' ? lookup(route, name) : undefined;

@@ -110,7 +110,13 @@ export function classify(
         `Invalid params: MCP-Protocol-Version ${versionHeader} requires params._meta["${META_PROTOCOL_VERSION}"]`,
         { envelope: { missing: [mt === undefined ? '_meta' : META_PROTOCOL_VERSION] } },
       );
-    // A notification has no envelope of its own: the header decides.
+    // A notification has no envelope of its own: the header decides, within what the route
+    // serves (else a header alone would take it past the 2025-era session checks).
+    if (!supported.includes(versionHeader!))
+      throw httpError('UNSUPPORTED_VERSION', `Unsupported protocol version: ${versionHeader}`, {
+        supported: [...supported],
+        requested: versionHeader,
+      });
     checkMethodHeader(headers, m.method);
     return { era: 'modern', version: versionHeader!, capabilities: {} };
   }

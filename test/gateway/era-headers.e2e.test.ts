@@ -1,0 +1,523 @@
+// MCP 2026-07-28 header validation through the real gateway (SEP-2243; MCP 2026-07-28
+// Streamable HTTP "Standard Headers" and "Custom Parameter Headers"), on both routes in front of
+// the SDK v2 fixture (modern-only): the cases of the conformance suite's pending
+// `http-header-validation` and `http-custom-header-server-validation` scenarios, the -32022
+// answer (it lists what `server/discover` lists on that route, or the 2025 revision of a
+// legacy-only upstream), one audit record per rejected request, and that a header can never
+// stand in for the body before the policy: a mismatch is refused before any decision and never
+// reaches the upstream. Requests go out through node:http, as the suite sends them (fetch would
+// trim the whitespace cases itself).
+import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFixture26Server, type Fixture26Server } from '../conformance/fixture26-server.ts';
+import { startFixtureServer, type FixtureServer } from '../conformance/fixture-server.ts';
+import { startHarness, type Harness } from './harness.ts';
+
+const V = '2026-07-28';
+const SCOPES = ['mcp:tools:call'];
+const DENIED = 'test_error_handling'; // needs x:admin, which no token here holds
+const ENVELOPE = {
+  'io.modelcontextprotocol/protocolVersion': V,
+  'io.modelcontextprotocol/clientInfo': { name: 'era-headers-test', version: '1.0.0' },
+  'io.modelcontextprotocol/clientCapabilities': { elicitation: {}, sampling: {} },
+};
+
+interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  json: any;
+  text: string;
+}
+
+/** A raw POST through node:http: header names and values reach the wire exactly as given. */
+function post(url: string, body: unknown, headers: Record<string, string>): Promise<Answer> {
+  const u = new URL(url);
+  const data = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          Accept: 'application/json, text/event-stream',
+          'Content-Length': Buffer.byteLength(data),
+          ...headers,
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => {
+          let json: unknown;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            // SSE: the JSON-RPC message is a non-empty data line (a priming event has none).
+            const data = [...text.matchAll(/^data: ?(.+)$/gm)].map((m) => m[1]);
+            json = data.length > 0 ? JSON.parse(data[data.length - 1]) : undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, json, text });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+/** What the upstream received: a pass-through in front of fixture26 that notes each POST. */
+interface Seen {
+  method?: string;
+  name?: string;
+  headers: IncomingHttpHeaders;
+}
+async function recorder(target: string): Promise<{ url: string; seen: Seen[]; server: Server }> {
+  const t = new URL(target);
+  const seen: Seen[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      if (req.method === 'POST') {
+        try {
+          const m = JSON.parse(body.toString('utf8'));
+          seen.push({
+            method: m.method,
+            name: m.params?.name ?? m.params?.uri,
+            headers: req.headers,
+          });
+        } catch {
+          seen.push({ headers: req.headers });
+        }
+      }
+      const up = request(
+        { host: t.hostname, port: t.port, path: req.url, method: req.method, headers: req.headers },
+        (r) => {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        },
+      );
+      up.on('error', () => res.destroy());
+      up.end(body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}${t.pathname}`, seen, server };
+}
+
+let fx: Fixture26Server;
+let legacy: FixtureServer;
+let rec: Awaited<ReturnType<typeof recorder>>;
+let oldRec: Awaited<ReturnType<typeof recorder>>;
+let h: Harness;
+
+beforeAll(async () => {
+  fx = await startFixture26Server({ legacy: 'reject' });
+  legacy = await startFixtureServer();
+  rec = await recorder(fx.url);
+  oldRec = await recorder(legacy.url);
+  h = await startHarness({
+    upstreams: [
+      { name: 'fx', url: rec.url, tools: { [DENIED]: { scope: 'x:admin' } } },
+      { name: 'old', url: oldRec.url },
+    ],
+  });
+}, 60_000);
+afterAll(async () => {
+  await h?.close();
+  await new Promise((r) => rec?.server.close(r));
+  await new Promise((r) => oldRec?.server.close(r));
+  await fx?.close();
+  await legacy?.close();
+});
+
+let nextId = 100;
+/** A 2026-07-28 request body: the suite's envelope in `_meta`. */
+const msg = (method: string, params: Record<string, unknown> = {}) => ({
+  jsonrpc: '2.0',
+  id: nextId++,
+  method,
+  params: { ...params, _meta: { ...ENVELOPE, ...(params._meta as object | undefined) } },
+});
+
+/** The audit records of one subject, once `n` of them are written. */
+async function recordsOf(sub: string, n: number): Promise<Array<Record<string, any>>> {
+  const mine = () => h.audit().filter((r) => r.subject === sub);
+  for (let i = 0; i < 100 && mine().length < n; i++) await new Promise((r) => setTimeout(r, 20));
+  return mine();
+}
+
+function expectMismatch(r: Answer, label: string) {
+  expect(r.status, `${label}: ${r.text}`).toBe(400);
+  expect(r.json?.error?.code, label).toBe(-32020);
+}
+function expectSuccess(r: Answer, label: string) {
+  expect(r.status, `${label}: ${r.text}`).toBe(200);
+  expect(r.json?.error, label).toBeUndefined();
+  expect(r.json?.result, label).toBeDefined();
+}
+
+const ROUTES = [
+  { label: 'drop-in', route: '/u/fx/mcp', prefix: '' },
+  { label: 'aggregated', route: '/mcp', prefix: 'fx.' },
+] as const;
+
+describe.each(ROUTES)('$label route ($route)', ({ route, prefix }) => {
+  const url = () => `${h.gw.url}${route}`;
+  const T = `${prefix}test_simple_text`;
+  const HT = `${prefix}test_header_param`;
+  let base: Record<string, string>;
+  const sub = (s: string) => `${s}@${route}`;
+
+  beforeAll(async () => {
+    const token = await h.token(SCOPES, { route, sub: sub('headers') });
+    base = { Authorization: `Bearer ${token}`, 'MCP-Protocol-Version': V };
+  });
+
+  describe('http-header-validation', () => {
+    it('lists tools with correct headers (the scenario’s setup)', async () => {
+      const r = await post(url(), msg('tools/list'), { ...base, 'Mcp-Method': 'tools/list' });
+      expectSuccess(r, 'tools/list');
+      const names = r.json.result.tools.map((t: { name: string }) => t.name);
+      expect(names).toEqual(expect.arrayContaining([T, HT]));
+    });
+
+    it('rejects a mismatched, missing or case-changed Mcp-Method (400 -32020)', async () => {
+      const body = () => msg('tools/list');
+      expectMismatch(
+        await post(url(), body(), { ...base, 'Mcp-Method': 'prompts/list' }),
+        'mismatched',
+      );
+      expectMismatch(await post(url(), body(), base), 'missing');
+      expectMismatch(await post(url(), body(), { ...base, 'Mcp-Method': 'TOOLS/LIST' }), 'case');
+    });
+
+    it('accepts the header name in any case', async () => {
+      for (const name of ['mcp-method', 'MCP-METHOD', 'Mcp-Method'])
+        expectSuccess(
+          await post(url(), msg('tools/list'), { ...base, [name]: 'tools/list' }),
+          name,
+        );
+    });
+
+    it('rejects a mismatched or missing Mcp-Name on tools/call (400 -32020)', async () => {
+      const call = () => msg('tools/call', { name: T, arguments: {} });
+      const h2 = { ...base, 'Mcp-Method': 'tools/call' };
+      expectMismatch(await post(url(), call(), { ...h2, 'Mcp-Name': 'wrong_tool_name' }), 'wrong');
+      expectMismatch(await post(url(), call(), h2), 'missing');
+      // The other route's spelling of the same tool is a different name.
+      const other = prefix ? 'test_simple_text' : 'fx.test_simple_text';
+      expectMismatch(await post(url(), call(), { ...h2, 'Mcp-Name': other }), 'other route');
+    });
+
+    it('accepts Mcp-Name with surrounding whitespace, and base64-encoded', async () => {
+      const h2 = { ...base, 'Mcp-Method': 'tools/call' };
+      const call = () => msg('tools/call', { name: T, arguments: {} });
+      const ws = await post(url(), call(), { ...h2, 'Mcp-Name': `  ${T}  ` });
+      expectSuccess(ws, 'whitespace');
+      expect(ws.json.result.content[0].text).toContain('simple text');
+      const b64 = `=?base64?${Buffer.from(T).toString('base64')}?=`;
+      expectSuccess(await post(url(), call(), { ...h2, 'Mcp-Name': b64 }), 'base64');
+      const bad = `=?base64?${Buffer.from(T).toString('base64').replace(/=+$/, '')}!?=`;
+      expectMismatch(await post(url(), call(), { ...h2, 'Mcp-Name': bad }), 'bad base64');
+    });
+
+    it('checks Mcp-Name on prompts/get (name) and resources/read (uri) too', async () => {
+      const P = `${prefix}test_simple_prompt`;
+      const get = () => msg('prompts/get', { name: P, arguments: {} });
+      const hp = { ...base, 'Mcp-Method': 'prompts/get' };
+      expectSuccess(await post(url(), get(), { ...hp, 'Mcp-Name': P }), 'prompt');
+      expectMismatch(await post(url(), get(), { ...hp, 'Mcp-Name': `${P}x` }), 'prompt wrong');
+      expectMismatch(await post(url(), get(), hp), 'prompt missing');
+      const read = () => msg('resources/read', { uri: 'test://static-text' });
+      const hr = { ...base, 'Mcp-Method': 'resources/read' };
+      const ok = await post(url(), read(), { ...hr, 'Mcp-Name': 'test://static-text' });
+      expectSuccess(ok, 'read');
+      expect(ok.json.result.contents[0].uri).toBe('test://static-text');
+      const wrong = { ...hr, 'Mcp-Name': 'test://static-binary' };
+      expectMismatch(await post(url(), read(), wrong), 'read wrong');
+      expectMismatch(await post(url(), read(), hr), 'read missing');
+    });
+
+    it('rejects a missing MCP-Protocol-Version on a request, or one that disagrees', async () => {
+      const { 'MCP-Protocol-Version': _v, ...noVersion } = base;
+      const hl = { 'Mcp-Method': 'tools/list' };
+      expectMismatch(await post(url(), msg('tools/list'), { ...noVersion, ...hl }), 'missing');
+      const r = await post(url(), msg('tools/list'), {
+        ...base,
+        ...hl,
+        'MCP-Protocol-Version': '2025-11-25',
+      });
+      expectMismatch(r, 'disagrees');
+    });
+  });
+
+  describe('http-custom-header-server-validation (test_header_param, Mcp-Param-Region)', () => {
+    const call = (region: string) => msg('tools/call', { name: HT, arguments: { region } });
+    const hc = () => ({ ...base, 'Mcp-Method': 'tools/call', 'Mcp-Name': HT });
+    const hello64 = Buffer.from('Hello').toString('base64');
+
+    it('accepts a valid base64 value and literal values that only look like base64', async () => {
+      const ok = await post(url(), call('Hello'), {
+        ...hc(),
+        'Mcp-Param-Region': `=?base64?${hello64}?=`,
+      });
+      expectSuccess(ok, 'base64');
+      expect(ok.json.result.content[0].text).toBe('Region: Hello');
+      const noPrefix = await post(url(), call(hello64), { ...hc(), 'Mcp-Param-Region': hello64 });
+      expectSuccess(noPrefix, 'no prefix');
+      expect(noPrefix.json.result.content[0].text).toBe(`Region: ${hello64}`);
+      const lit = `=?base64?${hello64}`;
+      const noSuffix = await post(url(), call(lit), { ...hc(), 'Mcp-Param-Region': lit });
+      expectSuccess(noSuffix, 'no suffix');
+      expect(noSuffix.json.result.content[0].text).toBe(`Region: ${lit}`);
+      const utf = 'Zürich';
+      const z = `=?base64?${Buffer.from(utf).toString('base64')}?=`;
+      const zr = await post(url(), call(utf), { ...hc(), 'Mcp-Param-Region': z });
+      expectSuccess(zr, 'non-ASCII');
+      expect(zr.json.result.content[0].text).toBe(`Region: ${utf}`);
+    });
+
+    it('rejects invalid base64 padding or characters, a different value, and a missing header', async () => {
+      for (const [label, value] of [
+        ['padding', '=?base64?SGVsbG8?='],
+        ['characters', '=?base64?SGVs!!!bG8=?='],
+        ['different', 'Goodbye'],
+      ])
+        expectMismatch(
+          await post(url(), call('Hello'), { ...hc(), 'Mcp-Param-Region': value }),
+          label,
+        );
+      expectMismatch(await post(url(), call('test-value'), hc()), 'missing');
+    });
+  });
+
+  it('answers an unsupported version with 400 -32022 listing what server/discover lists', async () => {
+    const d = await post(url(), msg('server/discover'), {
+      ...base,
+      'Mcp-Method': 'server/discover',
+    });
+    expectSuccess(d, 'discover');
+    const listed = d.json.result.supportedVersions;
+    expect(listed).toContain(V);
+    const future = '2099-01-01';
+    const r = await post(
+      url(),
+      msg('tools/list', { _meta: { 'io.modelcontextprotocol/protocolVersion': future } }),
+      { ...base, 'MCP-Protocol-Version': future, 'Mcp-Method': 'tools/list' },
+    );
+    expect(r.status, r.text).toBe(400);
+    expect(r.json.error.code).toBe(-32022);
+    expect(r.json.error.data).toEqual({ supported: listed, requested: future });
+  });
+
+  /** Requests the gateway refuses at the header checks, each with the error it must get. */
+  const refused = (auth: Record<string, string>) => {
+    const future = { 'io.modelcontextprotocol/protocolVersion': '2099-01-01' };
+    const cancelled = {
+      jsonrpc: '2.0',
+      method: 'notifications/cancelled',
+      params: { requestId: 1, _meta: ENVELOPE },
+    };
+    return [
+      ['tools/list', msg('tools/list'), { ...auth, 'Mcp-Method': 'prompts/list' }, -32020],
+      [
+        'tools/call',
+        msg('tools/call', { name: T, arguments: {} }),
+        { ...auth, 'Mcp-Method': 'tools/call', 'Mcp-Name': 'nope' },
+        -32020,
+      ],
+      [
+        'tools/call',
+        msg('tools/call', { name: HT, arguments: { region: 'x' } }),
+        { ...auth, 'Mcp-Method': 'tools/call', 'Mcp-Name': HT },
+        -32020,
+      ],
+      [
+        'tools/list',
+        msg('tools/list', { _meta: future }),
+        { ...auth, 'Mcp-Method': 'tools/list' },
+        -32020, // the header says 2026-07-28, the body 2099-01-01
+      ],
+      [
+        'tools/list',
+        msg('tools/list', { _meta: future }),
+        { ...auth, 'Mcp-Method': 'tools/list', 'MCP-Protocol-Version': '2099-01-01' },
+        -32022,
+      ],
+      [
+        'notifications/cancelled',
+        cancelled,
+        { ...auth, 'Mcp-Method': 'notifications/progress' },
+        -32020,
+      ],
+    ] as Array<[string, { id?: number }, Record<string, string>, number]>;
+  };
+
+  it('records every rejected request in the audit trail', async () => {
+    const s = sub('audited');
+    const token = await h.token(SCOPES, { route, sub: s });
+    const cases = refused({ Authorization: `Bearer ${token}`, 'MCP-Protocol-Version': V });
+    for (const [method, body, headers, code] of cases) {
+      const r = await post(url(), body, headers);
+      expect(r.status, `${method}: ${r.text}`).toBe(400);
+      expect(r.json.error.code).toBe(code);
+      expect(r.json.id).toBe(body.id ?? null);
+    }
+    // A batch (2025-03-26 framing, no version header) that carries a 2026-07-28 element.
+    const batch = await post(url(), [msg('tools/list'), msg('prompts/list')], {
+      Authorization: `Bearer ${token}`,
+    });
+    expect(batch.status, batch.text).toBe(400);
+    expect(batch.json.error.code).toBe(-32600);
+    const recs = await recordsOf(s, cases.length + 1);
+    expect(recs).toHaveLength(cases.length + 1);
+    recs.forEach((x, i) => {
+      const label = cases[i]?.[0] ?? 'batch';
+      expect(x, label).toMatchObject({ route, status: 400, outcome: 'error', decision: 'none' });
+      expect(x.reasons[0], label).toMatch(
+        /^(Bad Request|Unsupported protocol version|Invalid Request): /,
+      );
+    });
+  });
+
+  // BUG (src/gateway/http-stage.ts): `rec.method` and `rec.request_id` are set only after
+  // `classify` returns, so a request refused by classify is recorded with method "POST" and
+  // request_id null although its answer carries the id (only the Mcp-Param-* refusal, which runs
+  // later, is recorded with its method).
+  it('records the JSON-RPC method and id of a request refused at the header checks', async () => {
+    const s = sub('audited-ids');
+    const token = await h.token(SCOPES, { route, sub: s });
+    const cases = refused({ Authorization: `Bearer ${token}`, 'MCP-Protocol-Version': V });
+    for (const [, body, headers] of cases) await post(url(), body, headers);
+    const recs = await recordsOf(s, cases.length);
+    expect(recs.map((x) => [x.method, x.request_id])).toEqual(
+      cases.map(([method, body]) => [method, body.id ?? null]),
+    );
+  });
+
+  it('never lets a header stand in for the body before the policy', async () => {
+    const s = sub('smuggle');
+    const token = await h.token(SCOPES, { route, sub: s });
+    const auth = { Authorization: `Bearer ${token}`, 'MCP-Protocol-Version': V };
+    const D = `${prefix}${DENIED}`;
+    const hc = (name: string) => ({ ...auth, 'Mcp-Method': 'tools/call', 'Mcp-Name': name });
+    const forwarded = () => rec.seen.filter((x) => x.method === 'tools/call').length;
+    const before = forwarded();
+    // Body names the denied tool, the header an allowed one: refused as a mismatch.
+    const smuggled = await post(url(), msg('tools/call', { name: D, arguments: {} }), hc(T));
+    expectMismatch(smuggled, 'denied body, allowed header');
+    // And the other way round: an allowed body does not get through under a denied header.
+    const reverse = await post(url(), msg('tools/call', { name: T, arguments: {} }), hc(D));
+    expectMismatch(reverse, 'allowed body, denied header');
+    expect(forwarded()).toBe(before);
+    // Control: with honest headers the policy does decide, and denies (403 step-up).
+    const honest = await post(url(), msg('tools/call', { name: D, arguments: {} }), hc(D));
+    expect(honest.status, honest.text).toBe(403);
+    expect(honest.headers['www-authenticate']).toContain('x:admin');
+    expect(forwarded()).toBe(before);
+    const recs = await recordsOf(s, 3);
+    expect(recs.map((x) => [x.status, x.decision])).toEqual([
+      [400, 'none'],
+      [400, 'none'],
+      [403, 'deny'],
+    ]);
+    expect(recs[0].tool).toBeNull(); // the policy never saw the smuggled request
+    expect(recs[2]).toMatchObject({ tool: D, reasons: ['missing scope: x:admin'] });
+  });
+
+  it('hands the upstream headers that match the body it forwards', async () => {
+    const before = rec.seen.length;
+    const r = await post(url(), msg('tools/call', { name: HT, arguments: { region: 'Zürich' } }), {
+      ...base,
+      'Mcp-Method': 'tools/call',
+      'Mcp-Name': HT,
+      'Mcp-Param-Region': `=?base64?${Buffer.from('Zürich').toString('base64')}?=`,
+      'Mcp-Param-Unknown': 'kept',
+    });
+    expectSuccess(r, 'call');
+    const up = rec.seen.slice(before).find((x) => x.method === 'tools/call')!;
+    expect(up.name).toBe('test_header_param');
+    expect(up.headers['mcp-name']).toBe('test_header_param');
+    expect(up.headers['mcp-method']).toBe('tools/call');
+    expect(up.headers['mcp-param-region']).toBe(
+      `=?base64?${Buffer.from('Zürich').toString('base64')}?=`,
+    );
+    // The drop-in route forwards unknown Mcp-Param-* headers as they came.
+    if (!prefix) expect(up.headers['mcp-param-unknown']).toBe('kept');
+  });
+});
+
+describe('a legacy-only upstream on the drop-in route', () => {
+  it('answers a 2026-07-28 request with -32022 listing its 2025 revision', async () => {
+    const route = '/u/old/mcp';
+    const token = await h.token(SCOPES, { route, sub: 'legacy-client' });
+    const r = await post(`${h.gw.url}${route}`, msg('tools/list'), {
+      Authorization: `Bearer ${token}`,
+      'MCP-Protocol-Version': V,
+      'Mcp-Method': 'tools/list',
+    });
+    expect(r.status, r.text).toBe(400);
+    expect(r.json.error.code).toBe(-32022);
+    expect(r.json.error.data.requested).toBe(V);
+    expect(r.json.error.data.supported).not.toContain(V);
+    expect(r.json.error.data.supported.length).toBeGreaterThan(0);
+    for (const v of r.json.error.data.supported) expect(v).toMatch(/^2025-/);
+    const [x] = await recordsOf('legacy-client', 1);
+    expect(x).toMatchObject({ route, status: 400, outcome: 'error', decision: 'none' });
+  });
+
+  // BUG (src/transport/era.ts + src/gateway/http-stage.ts): a notification with a 2026-07-28
+  // MCP-Protocol-Version header and no envelope is classified modern on any route, and for the
+  // modern era the drop-in route skips `checkSession`; so bob's notification carrying alice's
+  // Mcp-Session-Id is forwarded into alice's upstream session. Here only the SDK v1 upstream's
+  // own version check (400 -32000) stops it; a 2025-03-26 server, which ignores the header,
+  // would process it (e.g. notifications/cancelled for alice's running call).
+  it('never forwards a header-only 2026-07-28 notification, least of all in another subject’s session', async () => {
+    const route = '/u/old/mcp';
+    const url = `${h.gw.url}${route}`;
+    const alice = await h.token(SCOPES, { route, sub: 'alice-legacy' });
+    const init = await post(
+      url,
+      {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-11-25',
+          capabilities: {},
+          clientInfo: { name: 'a', version: '1' },
+        },
+      },
+      { Authorization: `Bearer ${alice}` },
+    );
+    expect(init.status, init.text).toBe(200);
+    const sid = String(init.headers['mcp-session-id']);
+    const bob = await h.token(SCOPES, { route, sub: 'bob-legacy' });
+    const note = { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 7 } };
+    // With the 2025 header the gateway itself refuses the foreign session (control).
+    const legacyHeader = await post(url, note, {
+      Authorization: `Bearer ${bob}`,
+      'Mcp-Session-Id': sid,
+      'MCP-Protocol-Version': '2025-11-25',
+    });
+    expect(legacyHeader.status, legacyHeader.text).toBe(404);
+    const before = oldRec.seen.length;
+    const r = await post(url, note, {
+      Authorization: `Bearer ${bob}`,
+      'Mcp-Session-Id': sid,
+      'MCP-Protocol-Version': V,
+      'Mcp-Method': 'notifications/cancelled',
+    });
+    expect(oldRec.seen.slice(before).map((x) => x.headers['mcp-session-id'])).toEqual([]);
+    expect(r.status, r.text).toBe(400);
+    expect(r.json.error.code).toBe(-32022);
+  });
+});

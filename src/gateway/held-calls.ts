@@ -18,6 +18,7 @@ import {
   CreateMessageRequestSchema,
   ElicitRequestSchema,
   ListRootsRequestSchema,
+  McpError,
   ResultSchema,
   type ClientCapabilities,
 } from '@modelcontextprotocol/sdk/types.js';
@@ -38,6 +39,8 @@ interface Held {
   pooled: Pooled;
   asked: Map<string, Asked>;
   outcome?: Step;
+  /** A capability the upstream asked for that the client did not declare. */
+  missing?: string;
   /** Wakes the waiter when the upstream asks something or the call ends. */
   wake?: () => void;
   timer?: NodeJS.Timeout;
@@ -55,6 +58,11 @@ interface Pooled {
 }
 
 const HOLD_MS = 10 * 60_000;
+const CAPABILITY_OF: Record<string, string> = {
+  'elicitation/create': 'elicitation',
+  'sampling/createMessage': 'sampling',
+  'roots/list': 'roots',
+};
 /** Idle upstream sessions kept per upstream and capability set: a stateless client must not
  * pay an upstream `initialize` on every call. */
 const MAX_IDLE = 16;
@@ -89,7 +97,19 @@ export class HeldCalls {
       })
       .then(
         (result) => (h.outcome = { kind: 'done', result: result as Record<string, unknown> }),
-        (error: unknown) => (h.outcome = { kind: 'error', error }),
+        (error: unknown) =>
+          (h.outcome = {
+            kind: 'error',
+            // The upstream failed because it asked for input this client cannot give: say so
+            // (MCP 2026-07-28: -32021 names the capability), not the -32601 it was answered.
+            error: h.missing
+              ? new McpError(
+                  -32021,
+                  `the upstream needs the client capability "${h.missing}", which this request did not declare`,
+                  { requiredCapabilities: { [h.missing]: {} } },
+                )
+              : error,
+          }),
       )
       .finally(() => {
         // A JSON-RPC error leaves the upstream session usable; a transport failure does not.
@@ -122,6 +142,14 @@ export class HeldCalls {
       if (caps.roots) c.setRequestHandler(ListRootsRequestSchema, (r) => ask(r) as never);
     };
     const { client, shared } = await upstream.sessionClient({ capabilities: caps, install });
+    // Requests for undeclared capabilities reach no handler: note which, then refuse as the
+    // SDK would (-32601).
+    if (!shared)
+      client.fallbackRequestHandler = async (req) => {
+        const cap = CAPABILITY_OF[req.method];
+        if (cap && p.current) p.current.missing = cap;
+        throw new McpError(-32601, `Method not found: ${req.method}`);
+      };
     p.client = client;
     p.shared = shared;
     if (!shared) client.onclose = () => (p.closed = true);

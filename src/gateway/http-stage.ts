@@ -363,6 +363,10 @@ async function stages(
     const code = (e as { code?: string }).code;
     rec.outcome = 'error';
     recorded = true; // every error answer is recorded, whatever the message was
+    if (isWardenError(e)) rec.error_code = e.rpcCode;
+    // A call refused before its authorization stage still names its tool.
+    if (msg?.method === 'tools/call' && rec.tool === null && typeof msg.params?.name === 'string')
+      rec.tool = msg.params.name;
     if (code && code in HTTP_ERRORS) rec.reasons = [(e as Error).message];
     else deps.log.error({ err: e, route: route.ctx.path }, 'request failed');
     if (res.headersSent) return sendError(res, e);

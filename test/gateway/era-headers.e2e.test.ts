@@ -429,7 +429,8 @@ describe.each(ROUTES)('$label route ($route)', ({ route, prefix }) => {
       [400, 'none'],
       [403, 'deny'],
     ]);
-    expect(recs[0].tool).toBeNull(); // the policy never saw the smuggled request
+    // The records name the tool the body asked for, but the policy never decided on it.
+    expect(recs[0]).toMatchObject({ tool: D, decision: 'none', error_code: -32020 });
     expect(recs[2]).toMatchObject({ tool: D, reasons: ['missing scope: x:admin'] });
   });
 

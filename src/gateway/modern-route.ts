@@ -29,6 +29,7 @@ import { bindingOf, clientAnswer, openState } from './modern-request.ts';
 import { resourceOwner, resourceUpstreams } from './resources.ts';
 import type { RouteContext } from './route-context.ts';
 import type { Step } from './held-calls.ts';
+import { serveListen } from './modern-listen.ts';
 
 type Modern = Extract<Era, { era: 'modern' }>;
 type Result = Record<string, unknown>;
@@ -37,6 +38,8 @@ const META_SERVER_INFO = 'io.modelcontextprotocol/serverInfo';
 
 /** How long clients may cache the gateway's lists: the catalog changes on upstream refresh. */
 const LIST_TTL_MS = 30_000;
+
+const serverInfo = (ctx: RouteContext) => ({ ...GATEWAY_INFO, title: `mcp-warden ${ctx.path}` });
 
 class Reply {
   private streaming = false;
@@ -89,6 +92,11 @@ export async function serveModern(
   // MCP 2026-07-28: closing the response stream is the cancellation.
   res.on('close', () => res.writableFinished || abort.abort());
   const isCall = msg.method === 'tools/call';
+  if (msg.method === 'subscriptions/listen') {
+    const r = serveListen(ctx, res, msg.id, params, serverInfo(ctx));
+    if ('error' in r) return reply.send(r);
+    return r;
+  }
   try {
     const result = await dispatch();
     if (isCall) {
@@ -117,9 +125,15 @@ export async function serveModern(
         return {
           resultType: 'complete',
           supportedVersions: [...SUPPORTED_VERSIONS],
-          capabilities: { tools: {}, resources: {}, prompts: {}, completions: {} },
-          serverInfo: { ...GATEWAY_INFO, title: `mcp-warden ${ctx.path}` },
-          _meta: { [META_SERVER_INFO]: { ...GATEWAY_INFO, title: `mcp-warden ${ctx.path}` } },
+          // list_changed on subscriptions/listen (modern-listen.ts).
+          capabilities: {
+            tools: { listChanged: true },
+            resources: { listChanged: true },
+            prompts: { listChanged: true },
+            completions: {},
+          },
+          serverInfo: serverInfo(ctx),
+          _meta: { [META_SERVER_INFO]: serverInfo(ctx) },
           ...(ctx.instructions() ? { instructions: ctx.instructions() } : {}),
           ttlMs: LIST_TTL_MS,
           cacheScope: 'public',

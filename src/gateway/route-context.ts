@@ -4,7 +4,7 @@
 import type { Auditor } from '../audit/index.ts';
 import type { GatewayMetrics } from '../metrics/gateway.ts';
 import type { Subject } from '../auth/index.ts';
-import type { Upstream } from '../upstream/upstream.ts';
+import type { ListKind, Upstream } from '../upstream/upstream.ts';
 import { applyResult, type RequestAudit } from './audit-hook.ts';
 import type { Authorizer } from './authorize.ts';
 import { ToolIndex, type IndexedTool } from './tool-index.ts';
@@ -73,12 +73,42 @@ export class RouteContext {
     readonly metrics: GatewayMetrics,
   ) {
     this.index = new ToolIndex(upstreams, opts);
+    this.signatures = this.sign();
   }
 
   visibleTools(subject: Subject): IndexedTool[] {
     return [...this.index.allTools()].filter((t) =>
       this.authorizer.visible(subject, t.upstream.name, t.exposed, t.tool, this.path),
     );
+  }
+
+  /** Listeners of catalog changes (2026-07-28 `subscriptions/listen` streams, modern-listen.ts). */
+  readonly listChangedListeners = new Set<(kind: ListKind) => void>();
+  private signatures: Record<ListKind, string>;
+  /** Called when the gateway shuts down: open listen streams end with their result. */
+  readonly closing = new Set<() => void>();
+
+  /**
+   * The route's catalog changed: tell the listeners which lists did — the one an upstream's
+   * list_changed named, plus any whose content differs from the last time (a re-list after a
+   * restart or a poll says nothing about what changed).
+   */
+  catalogChanged(notice?: ListKind): void {
+    const now = this.sign();
+    for (const kind of ['tools', 'prompts', 'resources'] as const)
+      if (kind === notice || now[kind] !== this.signatures[kind])
+        for (const l of this.listChangedListeners) l(kind);
+    this.signatures = now;
+  }
+
+  private sign(): Record<ListKind, string> {
+    return {
+      tools: JSON.stringify([...this.index.allTools()].map((t) => [t.exposed, t.tool.def])),
+      prompts: JSON.stringify([...this.index.allPrompts()].map((p) => [p.exposed, p.prompt])),
+      resources: JSON.stringify(
+        this.upstreams.map((u) => [u.catalog?.resources, u.catalog?.resourceTemplates]),
+      ),
+    };
   }
 
   instructions(): string | undefined {

@@ -2,6 +2,7 @@
 // the routes and the router. A reload builds a new Runtime next to the old one, swaps it in,
 // and closes the old one once its in-flight calls have finished.
 
+import type { ListKind } from '../upstream/upstream.ts';
 import { createRequestStateSealer } from '../session/request-state.ts';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
@@ -152,10 +153,10 @@ export class Runtime {
         route = { kind: 'served', ctx, served, upstream: u.name };
       }
       this.dropIn.set(u.name, route);
-      u.on('changed', () => {
-        if (route.kind === 'served') route.served.changed();
+      u.on('changed', (notice?: ListKind) => {
+        if (route.kind === 'served') route.served.changed(notice);
         else route.ctx.index.rebuild();
-        aggServed.changed();
+        aggServed.changed(notice);
       });
     }
     const router = createRouter({
@@ -194,6 +195,8 @@ export class Runtime {
 
   /** Resolves when no call is in flight, or after `graceMs`. */
   async drain(graceMs: number): Promise<void> {
+    // Listen streams are not calls to wait for: they end now, with their result.
+    for (const r of this.served) for (const end of [...r.ctx.closing]) end();
     if (this.inflight === 0) return;
     await Promise.race([
       new Promise<void>((ok) => this.idle.push(ok)),
@@ -203,6 +206,7 @@ export class Runtime {
 
   async close(): Promise<void> {
     this.registry?.close?.();
+    for (const r of this.served) for (const end of [...r.ctx.closing]) end();
     await Promise.all(this.served.map((r) => r.close()));
     // Held 2026-07-28 calls and their pooled upstream sessions (gateway/held-calls.ts).
     for (const r of this.served) r.ctx.held.close();

@@ -25,6 +25,7 @@ import {
   type SessionsConfig,
 } from './sealed-session.ts';
 import type { RouteContext } from './route-context.ts';
+import type { ListKind } from '../upstream/upstream.ts';
 
 export class ServedRoute {
   readonly sessions = new Map<string, McpSession>();
@@ -159,10 +160,11 @@ export class ServedRoute {
     await session.transport.handleRequest(req, res, msg);
   }
 
-  /** An upstream's catalog changed: rebuild names and notify every session. */
-  changed(): void {
+  /** An upstream's catalog changed: rebuild names and notify every session and listener. */
+  changed(notice?: ListKind): void {
     this.ctx.index.rebuild();
     for (const s of this.sessions.values()) void s.listChanged();
+    this.ctx.catalogChanged(notice);
   }
 
   async close(): Promise<void> {

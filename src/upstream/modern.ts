@@ -152,10 +152,13 @@ export class ModernClient {
         agent: this.agent,
       });
       let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        req.destroy(new Error('timed out'));
-      }, timeoutMs);
+      // A subscriptions/listen stream has no deadline (Infinity).
+      const timer = Number.isFinite(timeoutMs)
+        ? setTimeout(() => {
+            timedOut = true;
+            req.destroy(new Error('timed out'));
+          }, timeoutMs)
+        : undefined;
       const onAbort = () => req.destroy(new Error('cancelled'));
       signal?.addEventListener('abort', onAbort, { once: true });
       const done = () => {

@@ -27,6 +27,7 @@ import { createNodeFetch } from './node-fetch.ts';
 import { LEGACY_VERSIONS, SUPPORTED_VERSIONS } from '../transport/era.ts';
 
 export const GATEWAY_INFO = { name: 'mcp-warden', version: '0.1.0' };
+export type ListKind = 'tools' | 'prompts' | 'resources';
 /** Re-list interval of a 2026-07-28 upstream that gives no `ttlMs`. */
 const DEFAULT_POLL_MS = 60_000;
 
@@ -63,6 +64,7 @@ export class Upstream extends EventEmitter {
   /** The upstream's `server/discover` result (2026-07-28 upstreams). */
   private discovered?: Record<string, unknown>;
   private pollTimer?: NodeJS.Timeout;
+  private stopListening?: () => void;
   private nextPollMs = DEFAULT_POLL_MS;
 
   constructor(
@@ -121,6 +123,7 @@ export class Upstream extends EventEmitter {
         }
       }
       await this.refresh();
+      this.listen();
     } catch (e) {
       this.lastError = (e as Error).message;
       this.log.error({ upstream: this.name, err: this.lastError }, 'upstream discovery failed');
@@ -129,10 +132,13 @@ export class Upstream extends EventEmitter {
 
   private watch(client: Client): void {
     if (this.kind === 'stdio') this.sharedHooks.install?.(client);
-    const refresh = async () => void (await this.refresh());
-    client.setNotificationHandler(ToolListChangedNotificationSchema, refresh);
-    client.setNotificationHandler(ResourceListChangedNotificationSchema, refresh);
-    client.setNotificationHandler(PromptListChangedNotificationSchema, refresh);
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => this.refresh('tools'));
+    client.setNotificationHandler(ResourceListChangedNotificationSchema, () =>
+      this.refresh('resources'),
+    );
+    client.setNotificationHandler(PromptListChangedNotificationSchema, () =>
+      this.refresh('prompts'),
+    );
   }
 
   /** The protocol version spoken with this upstream (the registry validates its tools
@@ -157,7 +163,11 @@ export class Upstream extends EventEmitter {
   }
 
   /** Re-lists everything (on start, list_changed, child restart); emits 'changed'. */
-  async refresh(): Promise<void> {
+  async refresh(
+    /** A list_changed notice of this kind caused the refresh: passed on even when the listing
+     *  looks the same (the upstream knows better, e.g. a changed description). */
+    notice?: ListKind,
+  ): Promise<void> {
     const client = this.kind === 'stdio' ? this.stdio?.client : this.discoveryClient;
     if ((!client && !this.modern) || this.closed) return;
     try {
@@ -196,7 +206,7 @@ export class Upstream extends EventEmitter {
       };
       this.lastError = undefined;
       if (this.modern) this.nextPollMs = Number.isFinite(ttl) ? ttl : DEFAULT_POLL_MS;
-      this.emit('changed');
+      this.emit('changed', notice);
     } catch (e) {
       this.lastError = (e as Error).message;
       this.log.error({ upstream: this.name, err: this.lastError }, 'upstream discovery failed');
@@ -205,8 +215,52 @@ export class Upstream extends EventEmitter {
     }
   }
 
-  /** 2026-07-28 has no list_changed on a session stream: the catalog is re-listed when the
-   * upstream's `ttlMs` says the lists may have changed (bounded to 5 s … 5 min). */
+  /**
+   * MCP 2026-07-28 delivers list_changed on a `subscriptions/listen` stream (it replaced the GET
+   * stream): one per upstream that declares listChanged, re-opened with backoff when it ends.
+   * Each notice re-lists the catalog and is passed on as such ('changed' with its kind).
+   */
+  private listen(): void {
+    const caps = (this.discovered?.capabilities ?? {}) as Record<string, { listChanged?: boolean }>;
+    const filter = {
+      ...(caps.tools?.listChanged ? { toolsListChanged: true } : {}),
+      ...(caps.prompts?.listChanged ? { promptsListChanged: true } : {}),
+      ...(caps.resources?.listChanged ? { resourcesListChanged: true } : {}),
+    };
+    if (!this.modern || Object.keys(filter).length === 0) return;
+    const abort = new AbortController();
+    this.stopListening = () => abort.abort();
+    const KINDS: Record<string, ListKind> = {
+      'notifications/tools/list_changed': 'tools',
+      'notifications/prompts/list_changed': 'prompts',
+      'notifications/resources/list_changed': 'resources',
+    };
+    let backoff = 1000;
+    const loop = async () => {
+      while (!this.closed && !abort.signal.aborted) {
+        const opened = Date.now();
+        await this.modern!.request(
+          'subscriptions/listen',
+          { notifications: filter },
+          {
+            timeoutMs: Infinity,
+            signal: abort.signal,
+            onNotification: (n) => {
+              const kind = KINDS[n.method];
+              if (kind) void this.refresh(kind);
+            },
+          },
+        ).catch(() => undefined);
+        if (Date.now() - opened > 30_000) backoff = 1000;
+        await new Promise((r) => setTimeout(r, backoff).unref());
+        backoff = Math.min(backoff * 2, 30_000);
+      }
+    };
+    void loop();
+  }
+
+  /** 2026-07-28 upstreams without listChanged: the catalog is re-listed when the upstream's
+   * `ttlMs` says the lists may have changed (bounded to 5 s … 5 min). */
   private schedulePoll(): void {
     clearTimeout(this.pollTimer);
     if (this.closed) return;
@@ -277,6 +331,7 @@ export class Upstream extends EventEmitter {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.pollTimer);
+    this.stopListening?.();
     this.modern?.close();
     await this.stdio?.close();
     if (this.kind === 'http') await this.discoveryClient?.close().catch(() => undefined);

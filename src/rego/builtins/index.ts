@@ -13,6 +13,14 @@ import { cryptoBuiltins } from './crypto.ts';
 import { encodingBuiltins } from './encoding.ts';
 import { globBuiltins } from './glob.ts';
 import { jsonBuiltins } from './json.ts';
+import { jwtBuiltins } from './jwt.ts';
+import { jwtVerifyBuiltins } from './jwtverify.ts';
+import { x509Builtins } from './x509.ts';
+import { bitsBuiltins } from './bits.ts';
+import { graphBuiltins } from './graph.ts';
+import { jsonSchemaBuiltins } from './jsonschema.ts';
+import { awsBuiltins } from './aws.ts';
+import { runtimeBuiltins } from './runtime.ts';
 import { netBuiltins } from './net.ts';
 import { numberBuiltins } from './numbers.ts';
 import { objectBuiltins } from './objects.ts';
@@ -48,6 +56,14 @@ const implementations: Record<string, HostBuiltin> = {
   ...cryptoBuiltins,
   ...semverBuiltins,
   ...uuidBuiltins,
+  ...jwtBuiltins,
+  ...jwtVerifyBuiltins,
+  ...x509Builtins,
+  ...bitsBuiltins,
+  ...graphBuiltins,
+  ...jsonSchemaBuiltins,
+  ...awsBuiltins,
+  ...runtimeBuiltins,
 };
 
 /** Decodes tagged sets in the arguments, encodes sets in the result, and turns an unexpected

@@ -1,0 +1,162 @@
+// subscriptions/listen on /mcp (MCP 2026-07-28): the gateway holds a listen stream to each
+// 2026-07-28 upstream that declares listChanged, and passes list_changed on to the clients'
+// listen streams on the aggregated endpoint — only the kinds each asked for, tagged with its
+// subscription id, after the acknowledgement, and ended with a result at shutdown.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFixture26Server, type Fixture26Server } from '../conformance/fixture26-server.ts';
+import { rpc, startHarness, type Harness } from './harness.ts';
+
+const V = '2026-07-28';
+const META = {
+  'io.modelcontextprotocol/protocolVersion': V,
+  'io.modelcontextprotocol/clientCapabilities': {},
+};
+
+/** Reads SSE frames of a streaming answer as JSON-RPC messages. */
+async function* frames(res: Response): AsyncGenerator<Record<string, any>> {
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buf = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buf += value;
+    let cut: number;
+    while ((cut = buf.indexOf('\n\n')) >= 0) {
+      const data = buf
+        .slice(0, cut)
+        .split('\n')
+        .filter((l) => l.startsWith('data:'))
+        .map((l) => l.slice(5).trim())
+        .join('');
+      buf = buf.slice(cut + 2);
+      if (data) yield JSON.parse(data);
+    }
+  }
+}
+
+describe('subscriptions/listen on /mcp', () => {
+  let fx: Fixture26Server;
+  let h: Harness;
+  let token: string;
+  const url = () => `${h.gw.url}/mcp`;
+  const headers = (method: string, name?: string) => ({
+    authorization: `Bearer ${token}`,
+    'mcp-protocol-version': V,
+    'mcp-method': method,
+    ...(name ? { 'mcp-name': name } : {}),
+  });
+
+  beforeAll(async () => {
+    fx = await startFixture26Server({ legacy: 'reject' });
+    h = await startHarness({
+      upstreams: [{ name: 'fx', url: fx.url, default_scope: 'mcp:tools:call' }],
+    });
+    token = await h.token(['mcp:tools:call'], { route: '/mcp' });
+  });
+  afterAll(async () => {
+    await h?.close();
+    await fx?.close();
+  });
+
+  const listen = (id: number, notifications: Record<string, unknown>, signal?: AbortSignal) =>
+    fetch(url(), {
+      signal,
+      method: 'POST',
+      headers: {
+        ...headers('subscriptions/listen'),
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id,
+        method: 'subscriptions/listen',
+        params: { notifications, _meta: META },
+      }),
+    });
+
+  it('declares listChanged in server/discover', async () => {
+    const r = await rpc(
+      url(),
+      { jsonrpc: '2.0', id: 1, method: 'server/discover', params: { _meta: META } },
+      headers('server/discover'),
+    );
+    expect(r.json.result.capabilities).toMatchObject({
+      tools: { listChanged: true },
+      prompts: { listChanged: true },
+    });
+  });
+
+  it('acknowledges what it honours, then relays an upstream tools/list_changed', async () => {
+    const ac = new AbortController();
+    const res = await listen(
+      7,
+      { toolsListChanged: true, resourceSubscriptions: ['x://y'] },
+      ac.signal,
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const it = frames(res);
+    const ack = (await it.next()).value!;
+    expect(ack).toMatchObject({
+      method: 'notifications/subscriptions/acknowledged',
+      params: {
+        notifications: { toolsListChanged: true },
+        _meta: { 'io.modelcontextprotocol/subscriptionId': 7 },
+      },
+    });
+    // Per-URI resource updates are not honoured, so they are not acknowledged.
+    expect(ack.params.notifications.resourceSubscriptions).toBeUndefined();
+    // The upstream announces a change on its own listen stream; the gateway re-lists and passes
+    // the notice on.
+    const trigger = await rpc(
+      url(),
+      {
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: { name: 'fx.test_trigger_tool_change', arguments: {}, _meta: META },
+      },
+      headers('tools/call', 'fx.test_trigger_tool_change'),
+    );
+    expect(trigger.status).toBe(200);
+    const next = (await it.next()).value!;
+    expect(next).toMatchObject({
+      method: 'notifications/tools/list_changed',
+      params: { _meta: { 'io.modelcontextprotocol/subscriptionId': 7 } },
+    });
+    ac.abort();
+  });
+
+  it('sends only the kinds asked for, and ends the stream with a result at shutdown', async () => {
+    const res = await listen(9, { promptsListChanged: true });
+    const it = frames(res);
+    expect((await it.next()).value).toMatchObject({
+      params: { notifications: { promptsListChanged: true } },
+    });
+    // A tools change is not a prompts change: nothing for this stream.
+    await rpc(
+      url(),
+      {
+        jsonrpc: '2.0',
+        id: 3,
+        method: 'tools/call',
+        params: { name: 'fx.test_trigger_tool_change', arguments: {}, _meta: META },
+      },
+      headers('tools/call', 'fx.test_trigger_tool_change'),
+    );
+    await h.close();
+    const rest: Array<Record<string, any>> = [];
+    for await (const f of it) rest.push(f);
+    expect(rest).toEqual([
+      expect.objectContaining({
+        id: 9,
+        result: expect.objectContaining({
+          resultType: 'complete',
+          _meta: expect.objectContaining({ 'io.modelcontextprotocol/subscriptionId': 9 }),
+        }),
+      }),
+    ]);
+  });
+});

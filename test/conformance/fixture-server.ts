@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { hostAllowed, reply } from './fixture/http-guard.ts';
 import { createFixtureSession, type FixtureSession } from './fixture/server.ts';
 
 export interface FixtureServer {
@@ -25,7 +26,6 @@ export interface FixtureServer {
 }
 
 const MAX_BODY = 4 * 1024 * 1024;
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /** In-memory event store so POST streams get priming events and can be resumed (SEP-1699). */
 function memoryEventStore(): EventStore {
@@ -47,26 +47,6 @@ function memoryEventStore(): EventStore {
       return stream;
     },
   };
-}
-
-function reply(res: ServerResponse, status: number, code: number, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } }));
-}
-
-/**
- * MCP 2025-11-25 "Transports" §Security Warning and "Security Best Practices" §Local MCP Server
- * Compromise: a local server must validate Host and Origin, or a rebound DNS name reaches it.
- */
-function hostAllowed(req: IncomingMessage): boolean {
-  const hostname = (h: string) => new URL(`http://${h}`).hostname;
-  try {
-    if (!LOOPBACK.has(hostname(req.headers.host ?? ''))) return false;
-    const origin = req.headers.origin;
-    return origin === undefined || LOOPBACK.has(new URL(origin).hostname);
-  } catch {
-    return false;
-  }
 }
 
 function readJson(req: IncomingMessage): Promise<unknown> {

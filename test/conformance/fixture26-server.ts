@@ -11,12 +11,13 @@
 //   npx tsx test/conformance/fixture26-server.ts [--port N] [--host H] [--legacy reject|fallback]
 //   → listening on http://127.0.0.1:PORT/mcp
 
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
+import { hostAllowed, reply } from './fixture/http-guard.ts';
 import { createStateCodec } from './fixture26/mrtr.ts';
 import { createFixture26Server } from './fixture26/server.ts';
 
@@ -38,28 +39,7 @@ export interface Fixture26Server {
   close(): Promise<void>;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-function reply(res: ServerResponse, status: number, code: number, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code, message } }));
-}
-
-/**
- * MCP "Transports" §Security Warning and "Security Best Practices" §Local MCP Server
- * Compromise: a local server must validate Host and Origin, or a rebound DNS name reaches it.
- * The SDK's handler is deliberately validation-free, so the check sits in front of it.
- */
-function hostAllowed(req: IncomingMessage): boolean {
-  const hostname = (h: string) => new URL(`http://${h}`).hostname;
-  try {
-    if (!LOOPBACK.has(hostname(req.headers.host ?? ''))) return false;
-    const origin = req.headers.origin;
-    return origin === undefined || LOOPBACK.has(new URL(origin).hostname);
-  } catch {
-    return false;
-  }
-}
+// The SDK's handler is deliberately validation-free: Host/Origin are checked in front of it.
 
 export async function startFixture26Server(opts: Fixture26Options = {}): Promise<Fixture26Server> {
   const host = opts.host ?? '127.0.0.1';

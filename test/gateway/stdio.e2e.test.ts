@@ -44,6 +44,47 @@ describe.each([
   });
 });
 
+// A 2026-07-28 client in front of a stdio (2025-era) child: served statelessly by the gateway,
+// the call relayed over the child's one shared session.
+describe.each([
+  { route: '/u/everything/mcp', tool: 'echo' },
+  { route: '/mcp', tool: 'everything.echo' },
+])('a 2026-07-28 client, server-everything over stdio via $route', ({ route, tool }) => {
+  it('discovers and calls without a session', async () => {
+    const url = `${h.gw.url}${route}`;
+    const token = await h.token(BASE, { route });
+    const meta = {
+      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+      'io.modelcontextprotocol/clientCapabilities': {},
+    };
+    const headers = (method: string, name?: string) => ({
+      authorization: `Bearer ${token}`,
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': method,
+      ...(name ? { 'mcp-name': name } : {}),
+    });
+    const d = await rpc(
+      url,
+      { jsonrpc: '2.0', id: 1, method: 'server/discover', params: { _meta: meta } },
+      headers('server/discover'),
+    );
+    expect(d.json.result.supportedVersions).toContain('2026-07-28');
+    const r = await rpc(
+      url,
+      {
+        jsonrpc: '2.0',
+        id: 2,
+        method: 'tools/call',
+        params: { name: tool, arguments: { message: 'stateless' }, _meta: meta },
+      },
+      headers('tools/call', tool),
+    );
+    expect(r.status, r.text).toBe(200);
+    expect(r.json.result.resultType).toBe('complete');
+    expect(JSON.stringify(r.json.result.content)).toContain('stateless');
+  });
+});
+
 describe.each(['/u/crashy/mcp', '/mcp'])(
   'a stdio upstream that crashes mid-call via %s',
   (route) => {

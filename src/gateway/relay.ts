@@ -152,6 +152,18 @@ export function upstreamParams<P extends { _meta?: Record<string, unknown> }>(pa
 }
 
 /** Maps an upstream failure to the error the downstream client sees. */
+/**
+ * An upstream's JSON-RPC error as the client should see it: its code, data and the upstream's
+ * own message. (The SDK's McpError prefixes "MCP error <code>: " to the message, and the SDK
+ * server sends that message on; relayed as is, each hop would add the prefix again.)
+ */
+class RelayedError extends McpError {
+  constructor(e: McpError) {
+    super(e.code, e.message, e.data);
+    this.message = e.message.replace(/^(MCP error -?\d+: )+/, '');
+  }
+}
+
 export function upstreamError(upstream: string, e: unknown): McpError {
   if (e instanceof McpError) {
     if (e.code === ErrorCode.RequestTimeout)
@@ -161,7 +173,7 @@ export function upstreamError(upstream: string, e: unknown): McpError {
         HTTP_ERRORS.UPSTREAM_UNAVAILABLE.rpcCode,
         `upstream ${upstream} closed the connection`,
       );
-    return e; // the upstream's own JSON-RPC error, unchanged
+    return new RelayedError(e); // the upstream's own JSON-RPC error, unchanged
   }
   const code = (e as { code?: unknown })?.code;
   if (typeof code === 'number' && code === HTTP_ERRORS.UPSTREAM_UNAVAILABLE.rpcCode)

@@ -23,7 +23,11 @@ const str = (v: Json | undefined): string => (isStr(v) ? v : '');
 function urlParts(url: string): { host: string; path: string; query: string } {
   const m = /^(?:[A-Za-z][A-Za-z0-9+.-]*:)?(?:\/\/([^/?#]*))?([^?#]*)(?:\?([^#]*))?/.exec(url);
   const host = (m?.[1] ?? '').replace(/^[^@]*@/, '');
-  return { host, path: m?.[2] ?? '', query: m?.[3] ?? '' };
+  // url.EscapedPath: a path as written when validly encoded, otherwise percent-encoded.
+  const path = (m?.[2] ?? '').replace(/[^A-Za-z0-9\-._~!$&'()*+,;=:@/%]/g, (c) =>
+    encodeURIComponent(c),
+  );
+  return { host, path, query: m?.[3] ?? '' };
 }
 
 /** yyyymmddThhmmssZ and yyyymmdd in UTC (SigV4 "x-amz-date" and credential scope). */

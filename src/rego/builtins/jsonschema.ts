@@ -44,6 +44,9 @@ function compile(schema: unknown): ValidateFunction {
   // register; their keywords are validated the same way, so the declaration is dropped.
   const body = isObj(doc) && isStr(doc.$schema) ? { ...doc, $schema: undefined } : doc;
   const fn = ajv.compile(body as object);
+  // ajv registers every compiled schema (and its $id); the validator stays usable without the
+  // registration, and dropping it lets another schema reuse the $id.
+  ajv.removeSchema(body as object);
   if (compiled.size >= MAX_CACHED) compiled.clear();
   compiled.set(key, fn);
   return fn;

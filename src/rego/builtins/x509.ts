@@ -39,7 +39,7 @@ function splitDer(der: Buffer): Buffer[] {
     out.push(Buffer.from(tlv.raw));
     p = next;
   }
-  if (out.length === 0) throw new Error('x509: malformed certificate');
+  // Like x509.ParseCertificates, no input is no certificates rather than an error.
   return out;
 }
 
@@ -65,7 +65,7 @@ const SERVER_AUTH = ['1.3.6.1.5.5.7.3.1', '2.5.29.37.0'];
 /**
  * Go's leaf.Verify with the first certificate as the only root and the middle ones as
  * intermediates (crypto.go verifyX509CertificateChain): a chain leaf → root where each link is
- * signed by the next, every certificate is within its validity period, issuers are CAs, and the
+ * signed by the next, every certificate is within its validity period, intermediates are CAs, and the
  * leaf's extended key usage (if any) allows server authentication (Go's default KeyUsages).
  */
 function verifyChain(ders: Buffer[]): number[] | undefined {
@@ -81,7 +81,8 @@ function verifyChain(ders: Buffer[]): number[] | undefined {
     if (!current(certs[i])) return undefined;
     if (i === 0) return [...path, i];
     for (let j = 0; j < leaf; j++) {
-      if (path.includes(j) || j === i || !certs[j].ca) continue;
+      // Go requires CA basic constraints of intermediates only; the root is trusted as is.
+      if (path.includes(j) || j === i || (j !== 0 && !certs[j].ca)) continue;
       if (!certs[i].checkIssued(certs[j]) || !certs[i].verify(certs[j].publicKey)) continue;
       const found = walk(j, [...path, i]);
       if (found) return found;

@@ -10,6 +10,8 @@
 // Usage: npx tsx bench/gateway/run.ts [--n 2000] [--c 16] [--d 3] [--audit sync|async]
 //        [--prof DIR]   (V8 CPU profiles of the upstream and gateway processes)
 //        [--only dropin|aggregate]
+//        [--floor]      (also a bare node:http pass-through proxy in its own process: what any
+//                        Node.js proxy costs on this machine, the floor under the drop-in route)
 
 import { Agent, request } from 'node:http';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -25,6 +27,7 @@ const { values } = parseArgs({
     audit: { type: 'string' },
     prof: { type: 'string' },
     only: { type: 'string' },
+    floor: { type: 'boolean' },
   },
 });
 const N = Number(values.n ?? 2000);
@@ -164,7 +167,7 @@ function spawnProc(
   });
 }
 
-/** CPU time the gateway process has used so far, in µs. */
+/** CPU time the gateway (or floor) process has used so far, in µs. */
 function gatewayCpu(child: ChildProcess): Promise<number> {
   return new Promise((ok) => {
     child.stdout!.once('data', (c: Buffer) => ok(JSON.parse(c.toString()).cpu_us as number));
@@ -184,9 +187,19 @@ const upUrl: string = up.info.url;
 const gwUrl: string = gwp.info.url;
 const policyKind: string = gwp.info.policy;
 const tok = (route: string) => ({ authorization: `Bearer ${gwp.info.tokens[route]}` });
+const floor = values.floor ? await spawnProc(join(here, 'floor-proc.ts'), [upUrl]) : undefined;
 
 const results = [
   await measure('direct', upUrl, 'echo', await session(upUrl, {})),
+  floor === undefined
+    ? undefined
+    : await measure(
+        'bare node:http proxy',
+        `${floor.info.url}/mcp`,
+        'echo',
+        await session(`${floor.info.url}/mcp`, {}),
+        () => gatewayCpu(floor.child),
+      ),
   ONLY === 'aggregate'
     ? undefined
     : await measure(
@@ -221,5 +234,6 @@ for (const r of results)
     `${r.label.padEnd(22)} ${r.p50.toFixed(3).padStart(6)}  ${r.p90.toFixed(3).padStart(6)}  ${r.p99.toFixed(3).padStart(6)}  ${(r.p50 - direct.p50).toFixed(3).padStart(9)}  ${r.rps.toFixed(0).padStart(6)}  ${(r.rps / direct.rps).toFixed(2).padStart(8)}  ${r.cpuPerCall === undefined ? '' : r.cpuPerCall.toFixed(0).padStart(14)}`,
   );
 await stop(gwp.child);
+if (floor) await stop(floor.child);
 await stop(up.child);
 agent.destroy();

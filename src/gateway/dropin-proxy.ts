@@ -12,7 +12,16 @@
 // untouched: there is one upstream, so any replica resumes a stream there.
 
 import type { Readable } from 'node:stream';
-import { Agent, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  Agent,
+  request as httpRequest,
+  type ClientRequest,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { parse as parseUrl } from 'node:url';
 import httpProxy from 'http-proxy';
 import type { Subject } from '../auth/index.ts';
 import type { JsonRpcMessage } from '../transport/body.ts';
@@ -52,14 +61,9 @@ interface Pending {
 
 export class DropInProxy {
   // Keep-alive to the upstream: a TCP (and for https a TLS) handshake per call would dominate
-  // the added latency.
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 256 });
-  private readonly proxy = httpProxy.createProxyServer({
-    xfwd: false,
-    changeOrigin: true,
-    ignorePath: true,
-    agent: this.agent,
-  });
+  // the added latency. The agent must match the upstream's scheme.
+  private readonly agent: Agent;
+  private readonly proxy: httpProxy;
   private readonly pending = new WeakMap<IncomingMessage, Pending>();
   /** Sessions this route has seen the upstream create, and whose they are. */
   readonly sessions = new Map<string, { sub: string; issuer: string }>();
@@ -69,13 +73,31 @@ export class DropInProxy {
   readonly sealed?: SealedSessions;
   /** Requests of sealed sessions → the id the client sent (restored on the answer). */
   private readonly clientIds = new WeakMap<IncomingMessage, string>();
+  /** The upstream URL as http-proxy resolves it (url.parse, `ignorePath`, `changeOrigin`),
+   * computed once for the POSTs this route sends itself (see `post`). */
+  private readonly target: {
+    request: typeof httpRequest;
+    hostname: string | null;
+    port: number;
+    path: string;
+    host: string;
+  };
 
   constructor(
     readonly upstream: Upstream,
     readonly ctx: RouteContext,
     sessions?: SessionsConfig,
   ) {
+    const secure = (upstream.config.url ?? '').startsWith('https:');
+    this.agent = new (secure ? HttpsAgent : Agent)({ keepAlive: true, maxSockets: 256 });
+    this.proxy = httpProxy.createProxyServer({
+      xfwd: false,
+      changeOrigin: true,
+      ignorePath: true,
+      agent: this.agent,
+    });
     if (sessions && sessions.keys.length > 0) this.sealed = new SealedSessions(sessions);
+    this.target = resolveTarget(upstream.config.url);
     this.proxy.on('proxyReq', (proxyReq, req) => {
       const p = this.pending.get(req);
       if (!p || req.method !== 'POST') return;
@@ -168,6 +190,27 @@ export class DropInProxy {
       };
       this.pending.set(req, pending);
       res.on('close', () => void resolve({ status: res.statusCode }));
+      const failed = (err: Error) => {
+        clearTimeout(pending.timer);
+        const e = pending.timedOut
+          ? httpError('UPSTREAM_TIMEOUT', `upstream ${this.upstream.name} timed out`)
+          : httpError(
+              'UPSTREAM_UNAVAILABLE',
+              `upstream ${this.upstream.name} is unreachable: ${(err as NodeJS.ErrnoException).code ?? err.message}`,
+            );
+        const gate = resolve({
+          status: e.status,
+          answer: { error: { code: e.rpcCode, message: e.message } },
+        });
+        if (!gate) return sendError(res, e, msg?.id ?? null);
+        gate.then(
+          () => sendError(res, e, msg?.id ?? null),
+          () => sendError(res, AUDIT_FAILED(), msg?.id ?? null),
+        );
+      };
+      const selfHandleResponse = selfHandled(pending);
+      if (selfHandleResponse && body && req.method === 'POST')
+        return this.post(req, res, body, headers, pending, failed);
       this.proxy.web(
         req,
         res,
@@ -177,28 +220,59 @@ export class DropInProxy {
           // http-proxy only calls `buffer.pipe(proxyReq)`: hand it the body we already read
           // in one write, without a Readable (and its async iterator) per request.
           buffer: body ? bodySource(body) : undefined,
-          selfHandleResponse: selfHandled(pending),
+          selfHandleResponse,
         },
-        (err) => {
-          clearTimeout(pending.timer);
-          const e = pending.timedOut
-            ? httpError('UPSTREAM_TIMEOUT', `upstream ${this.upstream.name} timed out`)
-            : httpError(
-                'UPSTREAM_UNAVAILABLE',
-                `upstream ${this.upstream.name} is unreachable: ${(err as NodeJS.ErrnoException).code ?? err.message}`,
-              );
-          const gate = resolve({
-            status: e.status,
-            answer: { error: { code: e.rpcCode, message: e.message } },
-          });
-          if (!gate) return sendError(res, e, msg?.id ?? null);
-          gate.then(
-            () => sendError(res, e, msg?.id ?? null),
-            () => sendError(res, AUDIT_FAILED(), msg?.id ?? null),
-          );
-        },
+        failed,
       );
     });
+  }
+
+  /**
+   * A POST whose answer this route rewrites itself (tools/call, tools/list): the body is read
+   * and the answer is handled by `onResponse`, so http-proxy's per-request pipeline (URL
+   * parsing, option merging, its event passes) would only add latency (issue #4). The request
+   * is the one http-proxy would send with this route's options; streams (GET SSE) and every
+   * other request still go through http-proxy.
+   */
+  private post(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+    headers: Record<string, string>,
+    p: Pending,
+    failed: (err: Error) => void,
+  ): void {
+    const t = this.target;
+    const out: OutgoingHttpHeaders = Object.assign({}, req.headers, headers);
+    out.host = t.host;
+    const proxyReq: ClientRequest = t.request({
+      hostname: t.hostname,
+      port: t.port,
+      path: t.path,
+      method: 'POST',
+      headers: out,
+      agent: this.agent,
+    });
+    // Per-upstream timeout until the answer's headers arrive (as the 'proxyReq' hook above).
+    proxyReq.once('socket', () => {
+      p.timer = setTimeout(() => {
+        p.timedOut = true;
+        proxyReq.destroy();
+      }, this.upstream.config.timeout_ms);
+    });
+    // As http-proxy: the client went away (its request errors with ECONNRESET once its socket
+    // is gone) → the upstream request is abandoned; any other error is the upstream's.
+    const onError = (err: Error) => {
+      if (req.socket.destroyed && (err as NodeJS.ErrnoException).code === 'ECONNRESET') {
+        proxyReq.destroy();
+        return;
+      }
+      failed(err);
+    };
+    req.on('error', onError);
+    proxyReq.on('error', onError);
+    proxyReq.on('response', (proxyRes) => this.onResponse(proxyRes, req, res));
+    proxyReq.end(body);
   }
 
   private visible(tools: Tool[], subject: Subject): Tool[] {
@@ -382,6 +456,24 @@ const selfHandled = (p: Pending): boolean =>
   p.listIds.size > 0 ||
   p.call ||
   (p.binding !== undefined && MRTR_METHODS.has(p.msg?.method ?? ''));
+
+/** What http-proxy's `setupOutgoing` derives from the target URL with this route's options
+ * (legacy url.parse, `ignorePath`: the target's path alone, `changeOrigin`: its Host). */
+function resolveTarget(url: string | undefined) {
+  const t = parseUrl(url ?? '');
+  const https = t.protocol === 'https:';
+  return {
+    request: https ? httpsRequest : httpRequest,
+    hostname: t.hostname,
+    port: Number(t.port) || (https ? 443 : 80),
+    // http-proxy's urlJoin of the target's path and nothing: repeated slashes collapsed.
+    path: (t.path ?? '')
+      .replace(/\/+/g, '/')
+      .replace('http:/', 'http://')
+      .replace('https:/', 'https://'),
+    host: t.host ?? '', // a port in the URL is in `host`; a default one is not sent
+  };
+}
 
 /** The already-read request body, as the one-method source http-proxy's `buffer` needs. */
 function bodySource(body: Buffer): Readable {

@@ -78,6 +78,17 @@ function baseRecord(
   };
 }
 
+/** The resource URI of a route (RFC 8707 audience): fixed by the public URL and the path, so
+ * it is computed once per ResourceServer instead of parsing two URLs per request (issue #4). */
+const resources = new WeakMap<ResourceServer, Map<string, string>>();
+function resourceOf(auth: ResourceServer, path: string): string {
+  let byPath = resources.get(auth);
+  if (!byPath) resources.set(auth, (byPath = new Map()));
+  let uri = byPath.get(path);
+  if (uri === undefined) byPath.set(path, (uri = auth.resourceUri(path)));
+  return uri;
+}
+
 /** Finds the tool a tools/call names on this route. */
 function lookup(
   route: McpRoute,
@@ -196,7 +207,7 @@ async function stages(
     checkMethod(req);
     checkOrigin(req, deps.origins, deps.publicHost);
     checkAccept(req);
-    const resource = deps.auth.resourceUri(route.ctx.path);
+    const resource = resourceOf(deps.auth, route.ctx.path);
     const a = await withSpan('warden.auth', {}, async (span) => {
       const r = await deps.auth.authenticate(
         { headers: req.headers, url: req.url ?? '/' },

@@ -14,6 +14,8 @@ import {
   context,
   propagation,
   trace,
+  INVALID_SPAN_CONTEXT,
+  ProxyTracerProvider,
   SpanKind,
   SpanStatusCode,
   type Attributes,
@@ -81,6 +83,17 @@ export function startTelemetry(cfg: TelemetryConfig | undefined, log: Logger): T
 
 const tracer = () => trace.getTracer(TRACER);
 
+/** The API's no-op provider (what a ProxyTracerProvider without a delegate hands out). */
+const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
+/** The span the no-op tracer would give: records nothing, carries no context. */
+const NOOP_SPAN = trace.wrapSpanContext(INVALID_SPAN_CONTEXT);
+/** No tracer provider registered (this process's normal state without `telemetry:`): a span
+ * would be non-recording, so the calls below skip creating one and the context switch and
+ * promise wrapping around it (a few µs per request, issue #4). Read at each call, because
+ * startTelemetry and shutdown() register and unregister the global provider. */
+const tracingOff = (): boolean =>
+  (trace.getTracerProvider() as Partial<ProxyTracerProvider>).getDelegate?.() === NOOP_PROVIDER;
+
 function finish(span: Span, e?: unknown): void {
   if (e !== undefined)
     span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error)?.message ?? String(e) });
@@ -94,6 +107,7 @@ export function withSpan<T>(
   fn: (span: Span) => T,
   kind: SpanKind = SpanKind.INTERNAL,
 ): T {
+  if (tracingOff()) return fn(NOOP_SPAN);
   return tracer().startActiveSpan(name, { kind, attributes }, (span) => {
     let out: T;
     try {
@@ -121,6 +135,7 @@ export function serverSpan<T>(
   attributes: Attributes,
   fn: (span: Span) => Promise<T>,
 ): Promise<T> {
+  if (tracingOff()) return fn(NOOP_SPAN);
   const parent = propagation.extract(context.active(), headers);
   return context.with(parent, () => withSpan('warden.request', attributes, fn, SpanKind.SERVER));
 }

@@ -8,7 +8,7 @@
 // answer is read whole and handed over as a string-bodied Response; only an SSE answer keeps a
 // stream; the abort listener is removed when the exchange ends.
 
-import { Agent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 
@@ -34,9 +34,7 @@ export function createNodeFetch(): FetchLike & { close(): void } {
         headers,
         agent: secure ? https : http,
       });
-      const onAbort = () => req.destroy(signal?.reason ?? abortError());
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const release = () => signal?.removeEventListener('abort', onAbort);
+      const release = signal ? watch(signal, req) : () => undefined;
       req.once('error', (e) => {
         release();
         fail(e);
@@ -72,6 +70,32 @@ async function respond(res: IncomingMessage): Promise<Response> {
   const chunks: Buffer[] = [];
   for await (const c of res) chunks.push(c as Buffer);
   return new Response(Buffer.concat(chunks), init);
+}
+
+/**
+ * The SDK gives every request of a session the same AbortSignal: one listener per signal, and
+ * the requests in flight under it in a set (a listener per request would pile up under
+ * concurrent calls — Node warns past ten).
+ */
+const inFlight = new WeakMap<AbortSignal, Set<ClientRequest>>();
+
+function watch(signal: AbortSignal, req: ClientRequest): () => void {
+  let set = inFlight.get(signal);
+  if (!set) {
+    const reqs = new Set<ClientRequest>();
+    set = reqs;
+    inFlight.set(signal, reqs);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const r of reqs) r.destroy(signal.reason ?? abortError());
+        reqs.clear();
+      },
+      { once: true },
+    );
+  }
+  set.add(req);
+  return () => void set.delete(req);
 }
 
 function abortError(): Error {

@@ -12,10 +12,18 @@
 //
 // Usage: npx tsx bench/eras/run.ts [--n 1000] [--c 8] [--d 3]
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import {
+  createPost,
+  measure,
+  openSession,
+  processCpu,
+  spawnProc,
+  stop,
+  type Measured,
+  type Target,
+} from '../lib/harness.ts';
 
 const { values } = parseArgs({
   options: { n: { type: 'string' }, c: { type: 'string' }, d: { type: 'string' } },
@@ -23,72 +31,16 @@ const { values } = parseArgs({
 const N = Number(values.n ?? 1000);
 const C = Number(values.c ?? 8);
 const D = Number(values.d ?? 3);
-const agent = new Agent({ keepAlive: true, maxSockets: C * 2 });
+const post = createPost(C * 2);
 const MODERN = '2026-07-28';
 const ENVELOPE = {
   'io.modelcontextprotocol/protocolVersion': MODERN,
   'io.modelcontextprotocol/clientCapabilities': {},
 };
+const session = (url: string, auth: Record<string, string>) => openSession(post, url, auth);
 
-type Reply = { status: number; headers: Record<string, unknown>; text: string };
-
-function post(url: string, body: string, headers: Record<string, string>): Promise<Reply> {
-  return new Promise((ok, fail) => {
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-          ...headers,
-        },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => ok({ status: res.statusCode!, headers: res.headers, text }));
-      },
-    );
-    req.on('error', fail);
-    req.end(body);
-  });
-}
-
-/** A 2025-era session: initialize + initialized; returns the headers of later requests. */
-async function session(url: string, auth: Record<string, string>): Promise<Record<string, string>> {
-  const init = {
-    jsonrpc: '2.0',
-    id: 0,
-    method: 'initialize',
-    params: {
-      protocolVersion: '2025-06-18',
-      capabilities: {},
-      clientInfo: { name: 'b', version: '1' },
-    },
-  };
-  const r = await post(url, JSON.stringify(init), auth);
-  if (r.status !== 200) throw new Error(`initialize at ${url}: ${r.status} ${r.text}`);
-  const h = {
-    ...auth,
-    'mcp-session-id': String(r.headers['mcp-session-id']),
-    'mcp-protocol-version': '2025-06-18',
-  };
-  await post(url, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), h);
-  return h;
-}
-
-interface Target {
-  label: string;
-  url: string;
-  /** The JSON-RPC body and headers of call number `id`. */
-  call: (id: number) => { body: string; headers: Record<string, string> };
-  expect: string;
-  baseline?: string;
-  cpu?: () => Promise<number>;
-}
+/** A measured path and the direct path it is compared with. */
+type EraTarget = Target & { baseline?: string };
 
 /** The SDK v1 upstream's `echo` takes `text`; fixture26's `test_header_param` echoes `region`,
  * which 2026-07-28 clients mirror in Mcp-Param-Region. */
@@ -129,85 +81,6 @@ const modernCall = (tool: string, auth: Record<string, string>) => (id: number) 
   };
 };
 
-const pct = (xs: number[], p: number) =>
-  xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
-
-async function measure(t: Target) {
-  let id = 1;
-  const one = async () => {
-    const { body, headers } = t.call(id++);
-    return post(t.url, body, headers);
-  };
-  for (let i = 0; i < 100; i++) {
-    const r = await one();
-    if (r.status !== 200 || !r.text.includes(t.expect))
-      throw new Error(`${t.label}: ${r.status} ${r.text}`);
-  }
-  const cpu0 = await t.cpu?.();
-  const lat: number[] = [];
-  for (let i = 0; i < N; i++) {
-    const t0 = process.hrtime.bigint();
-    await one();
-    lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  lat.sort((a, b) => a - b);
-  let done = 0;
-  const until = Date.now() + D * 1000;
-  await Promise.all(
-    Array.from({ length: C }, async () => {
-      while (Date.now() < until) {
-        await one();
-        done++;
-      }
-    }),
-  );
-  const cpu1 = await t.cpu?.();
-  return {
-    label: t.label,
-    baseline: t.baseline,
-    p50: pct(lat, 50),
-    p99: pct(lat, 99),
-    rps: done / D,
-    cpuPerCall: cpu0 === undefined ? undefined : (cpu1! - cpu0) / (N + done),
-  };
-}
-
-function spawnProc(
-  script: string,
-  args: string[],
-): Promise<{ child: ChildProcess; info: Record<string, any> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  return new Promise((ok, fail) => {
-    let out = '';
-    const first = (c: Buffer) => {
-      out += c.toString();
-      const nl = out.indexOf('\n');
-      if (nl < 0) return;
-      child.stdout!.off('data', first);
-      const line = out.slice(0, nl);
-      // fixture26-server prints "listening on URL"; the bench processes print JSON.
-      ok({ child, info: line.startsWith('{') ? JSON.parse(line) : { url: line.split(' ').pop() } });
-    };
-    child.stdout!.on('data', first);
-    child.once('exit', (code) => fail(new Error(`${script} exited ${code}`)));
-  });
-}
-
-function cpuOf(child: ChildProcess): Promise<number> {
-  return new Promise((ok) => {
-    child.stdout!.once('data', (c: Buffer) => ok(JSON.parse(c.toString()).cpu_us as number));
-    child.stdin!.write('cpu\n');
-  });
-}
-
-const stop = (c: ChildProcess) =>
-  new Promise<void>((ok) => {
-    c.once('exit', () => ok());
-    c.kill('SIGTERM');
-  });
-
 const root = new URL('../..', import.meta.url).pathname;
 const legacy = await spawnProc(join(root, 'bench/gateway/upstream-proc.ts'), []);
 const modern = await spawnProc(join(root, 'test/conformance/fixture26-server.ts'), ['--port', '0']);
@@ -220,9 +93,9 @@ const gw = await spawnProc(join(root, 'bench/gateway/gateway-proc.ts'), [
 ]);
 const G: string = gw.info.url;
 const tok = (route: string) => ({ authorization: `Bearer ${gw.info.tokens[route]}` });
-const cpu = () => cpuOf(gw.child);
+const cpu = () => processCpu(gw.child);
 
-const targets: Target[] = [
+const targets: EraTarget[] = [
   {
     label: 'direct 2025 (api)',
     url: legacy.info.url,
@@ -269,10 +142,13 @@ const targets: Target[] = [
   },
 ];
 
-const results = [];
+const results: Array<Measured & { baseline?: string }> = [];
 for (const t of targets) {
   process.stderr.write(`measuring ${t.label} …\n`);
-  results.push(await measure(t));
+  results.push({
+    ...(await measure(post, t, { n: N, c: C, d: D, warmup: 100 })),
+    baseline: t.baseline,
+  });
 }
 const byLabel = new Map(results.map((r) => [r.label, r]));
 const f = (x: number, d = 2) => x.toFixed(d);
@@ -290,4 +166,4 @@ for (const r of results) {
   );
 }
 await Promise.all([stop(gw.child), stop(legacy.child), stop(modern.child)]);
-agent.destroy();
+post.close();

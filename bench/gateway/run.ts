@@ -13,11 +13,18 @@
 //        [--floor]      (also a bare node:http pass-through proxy in its own process: what any
 //                        Node.js proxy costs on this machine, the floor under the drop-in route)
 
-import { Agent, request } from 'node:http';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import {
+  createPost,
+  measure as measureTarget,
+  openSession,
+  processCpu,
+  spawnProc as spawnBench,
+  stop,
+  type Target,
+} from '../lib/harness.ts';
 
 const { values } = parseArgs({
   options: {
@@ -38,63 +45,13 @@ const AUDIT_MODE = values.audit ?? 'sync';
 const PROF = values.prof;
 /** --only dropin|aggregate: measure one gateway route (e.g. for a profile of just it). */
 const ONLY = values.only;
-const agent = new Agent({ keepAlive: true, maxSockets: C * 2 });
+const post = createPost(C * 2);
+const session = (url: string, auth: Record<string, string>) => openSession(post, url, auth);
+const spawnProc = (script: string, args: string[]) => spawnBench(script, args, { prof: PROF });
+const gatewayCpu = processCpu;
 
-function post(
-  url: string,
-  body: string,
-  headers: Record<string, string>,
-): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
-  return new Promise((ok, fail) => {
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-          ...headers,
-        },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => ok({ status: res.statusCode!, headers: res.headers, text }));
-      },
-    );
-    req.on('error', fail);
-    req.end(body);
-  });
-}
-
-async function session(url: string, auth: Record<string, string>): Promise<Record<string, string>> {
-  const init = {
-    jsonrpc: '2.0',
-    id: 0,
-    method: 'initialize',
-    params: {
-      protocolVersion: '2025-06-18',
-      capabilities: {},
-      clientInfo: { name: 'bench', version: '1' },
-    },
-  };
-  const r = await post(url, JSON.stringify(init), auth);
-  if (r.status !== 200) throw new Error(`initialize at ${url}: ${r.status} ${r.text}`);
-  const h = {
-    ...auth,
-    'mcp-session-id': String(r.headers['mcp-session-id']),
-    'mcp-protocol-version': '2025-06-18',
-  };
-  await post(url, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), h);
-  return h;
-}
-
-const pct = (xs: number[], p: number) =>
-  xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))];
-
-async function measure(
+/** tools/call of the upstream's `echo` (named `tool` on this route) on an open session. */
+function measure(
   label: string,
   url: string,
   tool: string,
@@ -102,83 +59,23 @@ async function measure(
   /** The gateway's CPU clock, when the route goes through it. */
   cpu?: () => Promise<number>,
 ) {
-  let id = 1;
-  const body = () =>
-    JSON.stringify({
-      jsonrpc: '2.0',
-      id: id++,
-      method: 'tools/call',
-      params: { name: tool, arguments: { text: 'hello' } },
-    });
-  for (let i = 0; i < 200; i++) {
-    const r = await post(url, body(), headers);
-    if (r.status !== 200 || !r.text.includes('hello'))
-      throw new Error(`${label}: ${r.status} ${r.text}`);
-  }
-  const cpu0 = await cpu?.();
-  const lat: number[] = [];
-  for (let i = 0; i < N; i++) {
-    const t = process.hrtime.bigint();
-    await post(url, body(), headers);
-    lat.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
-  lat.sort((a, b) => a - b);
-  let done = 0;
-  const until = Date.now() + D * 1000;
-  await Promise.all(
-    Array.from({ length: C }, async () => {
-      while (Date.now() < until) {
-        await post(url, body(), headers);
-        done++;
-      }
-    }),
-  );
-  const cpu1 = await cpu?.();
-  return {
+  const target: Target = {
     label,
-    p50: pct(lat, 50),
-    p90: pct(lat, 90),
-    p99: pct(lat, 99),
-    rps: done / D,
-    cpuPerCall: cpu0 === undefined ? undefined : (cpu1! - cpu0) / (N + done),
+    url,
+    expect: 'hello',
+    cpu,
+    call: (id) => ({
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id,
+        method: 'tools/call',
+        params: { name: tool, arguments: { text: 'hello' } },
+      }),
+      headers,
+    }),
   };
+  return measureTarget(post, target, { n: N, c: C, d: D });
 }
-
-/** Starts a bench process (tsx) and resolves with the JSON line it prints. */
-function spawnProc(
-  script: string,
-  args: string[],
-): Promise<{ child: ChildProcess; info: Record<string, any> }> {
-  const node = PROF ? [`--cpu-prof`, `--cpu-prof-dir=${PROF}`] : [];
-  const child = spawn(process.execPath, [...node, '--import', 'tsx', script, ...args], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  return new Promise((ok, fail) => {
-    let out = '';
-    const first = (c: Buffer) => {
-      out += c.toString();
-      const nl = out.indexOf('\n');
-      if (nl < 0) return;
-      child.stdout!.off('data', first);
-      ok({ child, info: JSON.parse(out.slice(0, nl)) });
-    };
-    child.stdout!.on('data', first);
-    child.once('exit', (code) => fail(new Error(`${script} exited ${code}`)));
-  });
-}
-
-/** CPU time the gateway (or floor) process has used so far, in µs. */
-function gatewayCpu(child: ChildProcess): Promise<number> {
-  return new Promise((ok) => {
-    child.stdout!.once('data', (c: Buffer) => ok(JSON.parse(c.toString()).cpu_us as number));
-    child.stdin!.write('cpu\n');
-  });
-}
-const stop = (c: ChildProcess) =>
-  new Promise<void>((ok) => {
-    c.once('exit', () => ok());
-    c.kill('SIGTERM');
-  });
 
 const here = new URL('.', import.meta.url).pathname;
 const up = await spawnProc(join(here, 'upstream-proc.ts'), []);
@@ -236,4 +133,4 @@ for (const r of results)
 await stop(gwp.child);
 if (floor) await stop(floor.child);
 await stop(up.child);
-agent.destroy();
+post.close();

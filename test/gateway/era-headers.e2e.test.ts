@@ -7,136 +7,29 @@
 // stand in for the body before the policy: a mismatch is refused before any decision and never
 // reaches the upstream. Requests go out through node:http, as the suite sends them (fetch would
 // trim the whitespace cases itself).
-import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFixture26Server, type Fixture26Server } from '../conformance/fixture26-server.ts';
-import { startFixtureServer, type FixtureServer } from '../conformance/fixture-server.ts';
-import { startHarness, type Harness } from './harness.ts';
+import type { Harness } from './harness.ts';
+import {
+  DENIED,
+  ENVELOPE,
+  SCOPES,
+  V,
+  expectMismatch,
+  expectSuccess,
+  post,
+  startBed,
+  type Bed,
+} from './era-headers-peers.ts';
 
-const V = '2026-07-28';
-const SCOPES = ['mcp:tools:call'];
-const DENIED = 'test_error_handling'; // needs x:admin, which no token here holds
-const ENVELOPE = {
-  'io.modelcontextprotocol/protocolVersion': V,
-  'io.modelcontextprotocol/clientInfo': { name: 'era-headers-test', version: '1.0.0' },
-  'io.modelcontextprotocol/clientCapabilities': { elicitation: {}, sampling: {} },
-};
-
-interface Answer {
-  status: number;
-  headers: IncomingHttpHeaders;
-  json: any;
-  text: string;
-}
-
-/** A raw POST through node:http: header names and values reach the wire exactly as given. */
-function post(url: string, body: unknown, headers: Record<string, string>): Promise<Answer> {
-  const u = new URL(url);
-  const data = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: u.hostname,
-        port: u.port,
-        path: u.pathname,
-        method: 'POST',
-        headers: {
-          'Content-Type': 'application/json',
-          Accept: 'application/json, text/event-stream',
-          'Content-Length': Buffer.byteLength(data),
-          ...headers,
-        },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => {
-          let json: unknown;
-          try {
-            json = JSON.parse(text);
-          } catch {
-            // SSE: the JSON-RPC message is a non-empty data line (a priming event has none).
-            const data = [...text.matchAll(/^data: ?(.+)$/gm)].map((m) => m[1]);
-            json = data.length > 0 ? JSON.parse(data[data.length - 1]) : undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, json, text });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
-}
-
-/** What the upstream received: a pass-through in front of fixture26 that notes each POST. */
-interface Seen {
-  method?: string;
-  name?: string;
-  headers: IncomingHttpHeaders;
-}
-async function recorder(target: string): Promise<{ url: string; seen: Seen[]; server: Server }> {
-  const t = new URL(target);
-  const seen: Seen[] = [];
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      if (req.method === 'POST') {
-        try {
-          const m = JSON.parse(body.toString('utf8'));
-          seen.push({
-            method: m.method,
-            name: m.params?.name ?? m.params?.uri,
-            headers: req.headers,
-          });
-        } catch {
-          seen.push({ headers: req.headers });
-        }
-      }
-      const up = request(
-        { host: t.hostname, port: t.port, path: req.url, method: req.method, headers: req.headers },
-        (r) => {
-          res.writeHead(r.statusCode ?? 502, r.headers);
-          r.pipe(res);
-        },
-      );
-      up.on('error', () => res.destroy());
-      up.end(body);
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}${t.pathname}`, seen, server };
-}
-
-let fx: Fixture26Server;
-let legacy: FixtureServer;
-let rec: Awaited<ReturnType<typeof recorder>>;
-let oldRec: Awaited<ReturnType<typeof recorder>>;
+let bed: Bed;
 let h: Harness;
+let rec: Bed['rec'];
 
 beforeAll(async () => {
-  fx = await startFixture26Server({ legacy: 'reject' });
-  legacy = await startFixtureServer();
-  rec = await recorder(fx.url);
-  oldRec = await recorder(legacy.url);
-  h = await startHarness({
-    upstreams: [
-      { name: 'fx', url: rec.url, tools: { [DENIED]: { scope: 'x:admin' } } },
-      { name: 'old', url: oldRec.url },
-    ],
-  });
+  bed = await startBed();
+  ({ h, rec } = bed);
 }, 60_000);
-afterAll(async () => {
-  await h?.close();
-  await new Promise((r) => rec?.server.close(r));
-  await new Promise((r) => oldRec?.server.close(r));
-  await fx?.close();
-  await legacy?.close();
-});
+afterAll(async () => bed?.close());
 
 let nextId = 100;
 /** A 2026-07-28 request body: the suite's envelope in `_meta`. */
@@ -152,16 +45,6 @@ async function recordsOf(sub: string, n: number): Promise<Array<Record<string, a
   const mine = () => h.audit().filter((r) => r.subject === sub);
   for (let i = 0; i < 100 && mine().length < n; i++) await new Promise((r) => setTimeout(r, 20));
   return mine();
-}
-
-function expectMismatch(r: Answer, label: string) {
-  expect(r.status, `${label}: ${r.text}`).toBe(400);
-  expect(r.json?.error?.code, label).toBe(-32020);
-}
-function expectSuccess(r: Answer, label: string) {
-  expect(r.status, `${label}: ${r.text}`).toBe(200);
-  expect(r.json?.error, label).toBeUndefined();
-  expect(r.json?.result, label).toBeDefined();
 }
 
 const ROUTES = [
@@ -453,72 +336,5 @@ describe.each(ROUTES)('$label route ($route)', ({ route, prefix }) => {
     );
     // The drop-in route forwards unknown Mcp-Param-* headers as they came.
     if (!prefix) expect(up.headers['mcp-param-unknown']).toBe('kept');
-  });
-});
-
-describe('a legacy-only upstream on the drop-in route', () => {
-  it('answers a 2026-07-28 request with -32022 listing its 2025 revision', async () => {
-    const route = '/u/old/mcp';
-    const token = await h.token(SCOPES, { route, sub: 'legacy-client' });
-    const r = await post(`${h.gw.url}${route}`, msg('tools/list'), {
-      Authorization: `Bearer ${token}`,
-      'MCP-Protocol-Version': V,
-      'Mcp-Method': 'tools/list',
-    });
-    expect(r.status, r.text).toBe(400);
-    expect(r.json.error.code).toBe(-32022);
-    expect(r.json.error.data.requested).toBe(V);
-    expect(r.json.error.data.supported).not.toContain(V);
-    expect(r.json.error.data.supported.length).toBeGreaterThan(0);
-    for (const v of r.json.error.data.supported) expect(v).toMatch(/^2025-/);
-    const [x] = await recordsOf('legacy-client', 1);
-    expect(x).toMatchObject({ route, status: 400, outcome: 'error', decision: 'none' });
-  });
-
-  // BUG (src/transport/era.ts + src/gateway/http-stage.ts): a notification with a 2026-07-28
-  // MCP-Protocol-Version header and no envelope is classified modern on any route, and for the
-  // modern era the drop-in route skips `checkSession`; so bob's notification carrying alice's
-  // Mcp-Session-Id is forwarded into alice's upstream session. Here only the SDK v1 upstream's
-  // own version check (400 -32000) stops it; a 2025-03-26 server, which ignores the header,
-  // would process it (e.g. notifications/cancelled for alice's running call).
-  it('never forwards a header-only 2026-07-28 notification, least of all in another subject’s session', async () => {
-    const route = '/u/old/mcp';
-    const url = `${h.gw.url}${route}`;
-    const alice = await h.token(SCOPES, { route, sub: 'alice-legacy' });
-    const init = await post(
-      url,
-      {
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: {
-          protocolVersion: '2025-11-25',
-          capabilities: {},
-          clientInfo: { name: 'a', version: '1' },
-        },
-      },
-      { Authorization: `Bearer ${alice}` },
-    );
-    expect(init.status, init.text).toBe(200);
-    const sid = String(init.headers['mcp-session-id']);
-    const bob = await h.token(SCOPES, { route, sub: 'bob-legacy' });
-    const note = { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 7 } };
-    // With the 2025 header the gateway itself refuses the foreign session (control).
-    const legacyHeader = await post(url, note, {
-      Authorization: `Bearer ${bob}`,
-      'Mcp-Session-Id': sid,
-      'MCP-Protocol-Version': '2025-11-25',
-    });
-    expect(legacyHeader.status, legacyHeader.text).toBe(404);
-    const before = oldRec.seen.length;
-    const r = await post(url, note, {
-      Authorization: `Bearer ${bob}`,
-      'Mcp-Session-Id': sid,
-      'MCP-Protocol-Version': V,
-      'Mcp-Method': 'notifications/cancelled',
-    });
-    expect(oldRec.seen.slice(before).map((x) => x.headers['mcp-session-id'])).toEqual([]);
-    expect(r.status, r.text).toBe(400);
-    expect(r.json.error.code).toBe(-32022);
   });
 });

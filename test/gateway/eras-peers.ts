@@ -193,3 +193,27 @@ export function modern(
   };
   return rpc(url, { jsonrpc: '2.0', id, method, params: { ...params, _meta } }, headers);
 }
+
+/** Upstream name in the gateway config, per kind (also the /mcp tool prefix). */
+export const NAME: Record<UpstreamKind, string> = {
+  v1: 'old',
+  v26reject: 'modern',
+  v26fallback: 'dual',
+};
+
+/** The call that needs client input, per upstream: a 2025 server-to-client request, or an MRTR. */
+export function inputCall(kind: UpstreamKind, prefix: string) {
+  return kind === 'v1'
+    ? {
+        name: `${prefix}test_elicitation`,
+        arguments: { message: 'Who are you?' },
+        asked: 'Who are you?',
+        expected: `"username":"${ANSWER.username}"`,
+      }
+    : {
+        name: `${prefix}test_input_required_result_elicitation`,
+        arguments: {},
+        asked: 'What is your name?',
+        expected: `Hello, ${ANSWER.name}!`,
+      };
+}

@@ -258,6 +258,11 @@ async function stages(
         parsed,
         route.kind === 'proxy' ? route.proxy.upstream.supportedVersions : undefined,
       );
+      const header = req.headers['mcp-protocol-version'];
+      deps.metrics.message(
+        route.ctx.path,
+        era.era === 'modern' ? era.version : typeof header === 'string' ? header : undefined,
+      );
       if (Array.isArray(parsed)) {
         recorded = false; // the batch stage writes one record per request in it
         const session =

@@ -6,6 +6,7 @@
 // their first colon ("no such tool: x" → "no such tool"), upstreams are the configured names.
 
 import { CONTENT_TYPE, Registry } from './registry.ts';
+import { SUPPORTED_VERSIONS } from '../transport/era.ts';
 
 export { CONTENT_TYPE };
 
@@ -13,6 +14,8 @@ export { CONTENT_TYPE };
 const LATENCY_BUCKETS = [
   0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 ];
+
+const KNOWN_VERSIONS = new Set(SUPPORTED_VERSIONS);
 
 export class GatewayMetrics {
   private readonly registry = new Registry();
@@ -31,6 +34,11 @@ export class GatewayMetrics {
     'Time from forwarding a request to an upstream to its answer, by upstream and method.',
     ['upstream', 'method'],
     LATENCY_BUCKETS,
+  );
+  private readonly eras = this.registry.counter(
+    'warden_mcp_messages_total',
+    'MCP messages POSTed to the gateway, by protocol revision (the 2026-07-28 envelope, the 2025-era MCP-Protocol-Version header, or "unknown").',
+    ['route', 'protocol_version'],
   );
   private readonly revision = this.registry.gauge(
     'warden_policy_revision_info',
@@ -53,6 +61,12 @@ export class GatewayMetrics {
 
   request(route: string, method: string, status: number): void {
     this.requests.inc([route, method, String(status)]);
+  }
+
+  /** Label values are bounded: known revisions only, anything else is "unknown". */
+  message(route: string, protocolVersion: string | undefined): void {
+    const v = protocolVersion && KNOWN_VERSIONS.has(protocolVersion) ? protocolVersion : 'unknown';
+    this.eras.inc([route, v]);
   }
 
   decision(allow: boolean, reasons: readonly string[]): void {

@@ -201,6 +201,14 @@ describe('/metrics', () => {
         find(p, 'warden_http_requests_total', { route, method: 'POST', status: '401' })!.value,
       ).toBe(1);
     }
+    // Messages by protocol revision: initialize carries no header yet ("unknown"); then the
+    // initialized notice and both calls in 2025-06-18 (the 401 is refused before parsing).
+    for (const route of ['/u/api/mcp', '/mcp']) {
+      const era = (v: string) =>
+        find(p, 'warden_mcp_messages_total', { route, protocol_version: v })!.value;
+      expect(era('2025-06-18')).toBe(3);
+      expect(era('unknown')).toBe(1);
+    }
     expect(find(p, 'warden_policy_decisions_total', { decision: 'allow' })!.value).toBe(2);
     expect(
       find(p, 'warden_policy_decisions_total', { decision: 'deny', reason: 'no such tool' })!.value,

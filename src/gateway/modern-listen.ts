@@ -4,13 +4,18 @@
 // route's merged catalog as upstreams change (route-context.ts `catalogChanged`). Every
 // notification carries `_meta["io.modelcontextprotocol/subscriptionId"]`, the id of the
 // listen request; the stream ends with a result when the gateway shuts down.
-// Not honoured: `resourceSubscriptions` (resources/updated of individual URIs), left out of the
-// acknowledgement as the spec asks for what a server does not support.
+// `resourceSubscriptions` (resources/updated of individual URIs, which replaced
+// resources/subscribe) are honoured for URIs owned by 2026-07-28 upstreams that declare
+// `resources.subscribe`: the gateway opens a listen stream to each such upstream for this
+// client's URIs and relays its updates. URIs it cannot watch (2025-era owners, no owner) are
+// left out of the acknowledgement, as the spec asks for what a server does not support.
 
 import type { ServerResponse } from 'node:http';
 import type { JsonRpcId } from '../transport/errors.ts';
 import type { ListKind } from '../upstream/upstream.ts';
 import type { RouteContext } from './route-context.ts';
+import type { Upstream } from '../upstream/upstream.ts';
+import { resourceOwner, resourceUpstreams } from './resources.ts';
 
 const SUBSCRIPTION_ID = 'io.modelcontextprotocol/subscriptionId';
 /** Comment frames keep idle proxies (and the client) from timing the stream out. */
@@ -31,6 +36,8 @@ export function serveListen(
   id: JsonRpcId,
   params: Record<string, unknown>,
   serverInfo: Record<string, unknown>,
+  /** The client capabilities of the listen request (passed on to the upstreams). */
+  capabilities: Record<string, unknown>,
 ): Promise<void> | { error: { code: number; message: string } } {
   if (ctx.listChangedListeners.size >= MAX_LISTENERS)
     return { error: { code: -32603, message: 'Subscription limit reached' } };
@@ -39,6 +46,8 @@ export function serveListen(
     (k) => asked[FILTER_KEYS[k]] === true,
   );
   const meta = { [SUBSCRIPTION_ID]: id };
+  const watched = watchable(ctx, asked.resourceSubscriptions);
+  const honoured = [...watched.values()].flat();
   const frame = (m: Record<string, unknown>) =>
     res.write(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', ...m })}\n\n`);
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
@@ -46,7 +55,10 @@ export function serveListen(
   frame({
     method: 'notifications/subscriptions/acknowledged',
     params: {
-      notifications: Object.fromEntries(kinds.map((k) => [FILTER_KEYS[k], true])),
+      notifications: {
+        ...Object.fromEntries(kinds.map((k) => [FILTER_KEYS[k], true])),
+        ...(honoured.length ? { resourceSubscriptions: honoured } : {}),
+      },
       _meta: meta,
     },
   });
@@ -55,10 +67,19 @@ export function serveListen(
       frame({ method: `notifications/${kind}/list_changed`, params: { _meta: meta } });
   };
   ctx.listChangedListeners.add(onChange);
+  const upstreams = new AbortController();
+  for (const [u, uris] of watched)
+    relayUpdates(u, uris, upstreams.signal, capabilities, (params) =>
+      frame({
+        method: 'notifications/resources/updated',
+        params: { ...params, _meta: meta },
+      }),
+    );
   const keepalive = setInterval(() => res.write(': keepalive\n\n'), KEEPALIVE_MS);
   keepalive.unref();
   return new Promise<void>((done) => {
     const end = () => {
+      upstreams.abort();
       clearInterval(keepalive);
       ctx.listChangedListeners.delete(onChange);
       ctx.closing.delete(close);
@@ -79,4 +100,56 @@ export function serveListen(
     ctx.closing.add(close);
     res.once('close', end);
   });
+}
+
+/** The URIs asked for that the gateway can watch, by the 2026-07-28 upstream that owns them. */
+function watchable(ctx: RouteContext, asked: unknown): Map<Upstream, string[]> {
+  const out = new Map<Upstream, string[]>();
+  if (!Array.isArray(asked)) return out;
+  const candidates = resourceUpstreams(ctx);
+  for (const uri of asked) {
+    if (typeof uri !== 'string') continue;
+    const u = resourceOwner(candidates, uri);
+    const caps = u?.catalog?.capabilities.resources as { subscribe?: boolean } | undefined;
+    if (!u?.modern || !caps?.subscribe) continue;
+    out.set(u, [...(out.get(u) ?? []), uri]);
+  }
+  return out;
+}
+
+/** Holds a listen stream to `u` for `uris` while `signal` is live, re-opened with backoff. */
+function relayUpdates(
+  u: Upstream,
+  uris: string[],
+  signal: AbortSignal,
+  capabilities: Record<string, unknown>,
+  send: (params: Record<string, unknown>) => void,
+): void {
+  void (async () => {
+    let backoff = 1000;
+    while (!signal.aborted) {
+      const opened = Date.now();
+      await u
+        .modern!.request(
+          'subscriptions/listen',
+          { notifications: { resourceSubscriptions: uris } },
+          {
+            timeoutMs: Infinity,
+            signal,
+            capabilities,
+            onNotification: (n) => {
+              if (n.method !== 'notifications/resources/updated') return;
+              // The upstream's own subscription id is not the client's.
+              const { _meta: _upstreamMeta, ...params } = n.params ?? {};
+              send(params);
+            },
+          },
+        )
+        .catch(() => undefined);
+      if (signal.aborted) return;
+      if (Date.now() - opened > 30_000) backoff = 1000;
+      await new Promise((r) => setTimeout(r, backoff).unref());
+      backoff = Math.min(backoff * 2, 30_000);
+    }
+  })();
 }

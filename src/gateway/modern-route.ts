@@ -39,6 +39,11 @@ const META_SERVER_INFO = 'io.modelcontextprotocol/serverInfo';
 /** How long clients may cache the gateway's lists: the catalog changes on upstream refresh. */
 const LIST_TTL_MS = 30_000;
 
+const canWatch = (ctx: RouteContext) =>
+  resourceUpstreams(ctx).some(
+    (u) => u.modern && (u.catalog?.capabilities.resources as { subscribe?: boolean })?.subscribe,
+  );
+
 const serverInfo = (ctx: RouteContext) => ({ ...GATEWAY_INFO, title: `mcp-warden ${ctx.path}` });
 
 class Reply {
@@ -93,7 +98,7 @@ export async function serveModern(
   res.on('close', () => res.writableFinished || abort.abort());
   const isCall = msg.method === 'tools/call';
   if (msg.method === 'subscriptions/listen') {
-    const r = serveListen(ctx, res, msg.id, params, serverInfo(ctx));
+    const r = serveListen(ctx, res, msg.id, params, serverInfo(ctx), era.capabilities);
     if ('error' in r) return reply.send(r);
     return r;
   }
@@ -128,7 +133,9 @@ export async function serveModern(
           // list_changed on subscriptions/listen (modern-listen.ts).
           capabilities: {
             tools: { listChanged: true },
-            resources: { listChanged: true },
+            // subscribe: resourceSubscriptions on listen streams, when a 2026-07-28 upstream
+            // can serve them (modern-listen.ts).
+            resources: { listChanged: true, ...(canWatch(ctx) ? { subscribe: true } : {}) },
             prompts: { listChanged: true },
             completions: {},
           },

@@ -3,7 +3,11 @@
 // listen streams on the aggregated endpoint — only the kinds each asked for, tagged with its
 // subscription id, after the acknowledgement, and ended with a result at shutdown.
 
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { McpServer, createMcpHandler, fromJsonSchema } from '@modelcontextprotocol/server';
+import { toNodeHandler } from '@modelcontextprotocol/node';
 import { startFixture26Server, type Fixture26Server } from '../conformance/fixture26-server.ts';
 import { rpc, startHarness, type Harness } from './harness.ts';
 
@@ -47,16 +51,23 @@ describe('subscriptions/listen on /mcp', () => {
     ...(name ? { 'mcp-name': name } : {}),
   });
 
+  let watched: Awaited<ReturnType<typeof startWatchedUpstream>>;
+
   beforeAll(async () => {
     fx = await startFixture26Server({ legacy: 'reject' });
+    watched = await startWatchedUpstream();
     h = await startHarness({
-      upstreams: [{ name: 'fx', url: fx.url, default_scope: 'mcp:tools:call' }],
+      upstreams: [
+        { name: 'fx', url: fx.url, default_scope: 'mcp:tools:call' },
+        { name: 'w', url: watched.url, default_scope: 'mcp:tools:call' },
+      ],
     });
     token = await h.token(['mcp:tools:call'], { route: '/mcp' });
   });
   afterAll(async () => {
     await h?.close();
     await fx?.close();
+    await watched?.close();
   });
 
   const listen = (id: number, notifications: Record<string, unknown>, signal?: AbortSignal) =>
@@ -85,6 +96,8 @@ describe('subscriptions/listen on /mcp', () => {
     expect(r.json.result.capabilities).toMatchObject({
       tools: { listChanged: true },
       prompts: { listChanged: true },
+      // `w` (2026-07-28) supports resource subscriptions, so /mcp relays them.
+      resources: { subscribe: true },
     });
   });
 
@@ -92,7 +105,7 @@ describe('subscriptions/listen on /mcp', () => {
     const ac = new AbortController();
     const res = await listen(
       7,
-      { toolsListChanged: true, resourceSubscriptions: ['x://y'] },
+      { toolsListChanged: true, resourceSubscriptions: ['x://nobody-owns-this'] },
       ac.signal,
     );
     expect(res.status).toBe(200);
@@ -106,7 +119,7 @@ describe('subscriptions/listen on /mcp', () => {
         _meta: { 'io.modelcontextprotocol/subscriptionId': 7 },
       },
     });
-    // Per-URI resource updates are not honoured, so they are not acknowledged.
+    // A URI no upstream owns cannot be watched, so it is not acknowledged.
     expect(ack.params.notifications.resourceSubscriptions).toBeUndefined();
     // The upstream announces a change on its own listen stream; the gateway re-lists and passes
     // the notice on.
@@ -125,6 +138,32 @@ describe('subscriptions/listen on /mcp', () => {
     expect(next).toMatchObject({
       method: 'notifications/tools/list_changed',
       params: { _meta: { 'io.modelcontextprotocol/subscriptionId': 7 } },
+    });
+    ac.abort();
+  });
+
+  it('relays resources/updated for the URIs a 2026-07-28 upstream can watch', async () => {
+    const ac = new AbortController();
+    const res = await listen(
+      11,
+      { resourceSubscriptions: [WATCHED, 'test://static-text'] },
+      ac.signal,
+    );
+    const it = frames(res);
+    const ack = (await it.next()).value!;
+    // fixture26 (owner of test://static-text) declares no subscribe: only `w`'s URI is honoured.
+    expect(ack.params.notifications).toEqual({ resourceSubscriptions: [WATCHED] });
+    // The gateway's listen stream to `w` opens asynchronously: touch until an update arrives.
+    const next = it.next();
+    let got: IteratorResult<Record<string, any>> | undefined;
+    void next.then((r) => (got = r));
+    for (let i = 0; i < 50 && !got; i++) {
+      watched.touch();
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await next).value).toMatchObject({
+      method: 'notifications/resources/updated',
+      params: { uri: WATCHED, _meta: { 'io.modelcontextprotocol/subscriptionId': 11 } },
     });
     ac.abort();
   });
@@ -160,3 +199,48 @@ describe('subscriptions/listen on /mcp', () => {
     ]);
   });
 });
+
+const WATCHED = 'watch://w/doc';
+
+/** A 2026-07-28 upstream (SDK v2) with one resource clients may watch; `touch()` publishes
+ *  notifications/resources/updated for it on the subscribed listen streams. */
+async function startWatchedUpstream(): Promise<{
+  url: string;
+  touch(): void;
+  close(): Promise<void>;
+}> {
+  const mcp = createMcpHandler(
+    () => {
+      const s = new McpServer(
+        { name: 'watched', version: '1.0.0' },
+        { capabilities: { resources: { subscribe: true }, tools: {} } },
+      );
+      s.registerResource('doc', WATCHED, { mimeType: 'text/plain' }, (uri) => ({
+        contents: [{ uri: uri.href, mimeType: 'text/plain', text: 'v1' }],
+      }));
+      s.registerTool(
+        'noop',
+        {
+          description: 'does nothing',
+          inputSchema: fromJsonSchema({ type: 'object', properties: {} }),
+        },
+        () => ({ content: [{ type: 'text', text: 'ok' }] }),
+      );
+      return s;
+    },
+    { legacy: 'reject', onerror: () => {} },
+  );
+  const serve = toNodeHandler(mcp);
+  const http: Server = createServer((req, res) => void serve(req, res));
+  await new Promise<void>((ok) => http.listen(0, '127.0.0.1', ok));
+  const { port } = http.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/mcp`,
+    touch: () => mcp.notify.resourceUpdated(WATCHED),
+    async close() {
+      await mcp.close();
+      http.closeAllConnections();
+      await new Promise<void>((ok) => http.close(() => ok()));
+    },
+  };
+}

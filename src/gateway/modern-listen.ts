@@ -12,6 +12,7 @@
 
 import type { ServerResponse } from 'node:http';
 import type { JsonRpcId } from '../transport/errors.ts';
+import { messageEvent } from '../transport/sse.ts';
 import type { ListKind } from '../upstream/upstream.ts';
 import type { RouteContext } from './route-context.ts';
 import type { Upstream } from '../upstream/upstream.ts';
@@ -48,8 +49,7 @@ export function serveListen(
   const meta = { [SUBSCRIPTION_ID]: id };
   const watched = watchable(ctx, asked.resourceSubscriptions);
   const honoured = [...watched.values()].flat();
-  const frame = (m: Record<string, unknown>) =>
-    res.write(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', ...m })}\n\n`);
+  const frame = (m: Record<string, unknown>) => res.write(messageEvent(m));
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   // The acknowledgement is the first message of the subscription, listing what is honoured.
   frame({

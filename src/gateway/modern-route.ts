@@ -21,6 +21,7 @@ import {
   type Era,
 } from '../transport/era.ts';
 import { isWardenError } from '../errors/index.ts';
+import { messageEvent } from '../transport/sse.ts';
 import type { Upstream } from '../upstream/upstream.ts';
 import { GATEWAY_INFO } from '../upstream/upstream.ts';
 import { applyResult, type RequestAudit } from './audit-hook.ts';
@@ -59,14 +60,14 @@ class Reply {
       this.streaming = true;
       this.res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     }
-    this.res.write(`event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', ...n })}\n\n`);
+    this.res.write(messageEvent(n));
   }
 
   send(
     body: { result: Result } | { error: { code: number; message: string; data?: unknown } },
   ): void {
+    if (this.streaming) return void this.res.end(messageEvent({ id: this.id, ...body }));
     const text = JSON.stringify({ jsonrpc: '2.0', id: this.id, ...body });
-    if (this.streaming) return void this.res.end(`event: message\ndata: ${text}\n\n`);
     this.res.writeHead('error' in body ? statusOf(body.error.code) : 200, {
       'content-type': 'application/json',
       'content-length': Buffer.byteLength(text),

@@ -12,8 +12,9 @@
 // The key is derived (HKDF, RFC 5869) from the first `sessions.keys` secret, so any replica opens
 // what another sealed; without configured keys it is random per process.
 
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { canonicalize } from '../audit/canonical.ts';
+import { decrypt } from './seal.ts';
 
 export interface RequestState {
   /** The upstream that minted `state`. */
@@ -70,19 +71,13 @@ export function createRequestStateSealer(opts: {
       const ct = raw.subarray(IV_LEN, raw.length - TAG_LEN);
       const tag = raw.subarray(raw.length - TAG_LEN);
       for (const key of keys) {
-        try {
-          const d = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_LEN });
-          d.setAAD(aad(principal, digest));
-          d.setAuthTag(tag);
-          const s = JSON.parse(
-            Buffer.concat([d.update(ct), d.final()]).toString('utf8'),
-          ) as RequestState;
-          if (typeof s.upstream !== 'string' || typeof s.createdAt !== 'number') return null;
-          const age = now() - s.createdAt;
-          return age >= -60_000 && age < ttlMs ? s : null;
-        } catch {
-          // wrong key (rotation) or tampered: try the next key
-        }
+        // A wrong key (rotation) or a tampered token fails the tag: try the next key.
+        const plain = decrypt(key, iv, ct, tag, aad(principal, digest));
+        if (plain === null) continue;
+        const s = JSON.parse(plain) as RequestState;
+        if (typeof s.upstream !== 'string' || typeof s.createdAt !== 'number') return null;
+        const age = now() - s.createdAt;
+        return age >= -60_000 && age < ttlMs ? s : null;
       }
       return null;
     },

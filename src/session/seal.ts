@@ -171,7 +171,15 @@ function aad(header: Buffer, sub: string): Buffer {
   return Buffer.concat([header, Buffer.from(`\0${sub}`, 'utf8')]);
 }
 
-function decrypt(key: Buffer, iv: Buffer, ct: Buffer, tag: Buffer, ad: Buffer): string | null {
+/** AES-256-GCM open: the plaintext, or null when the tag fails (wrong key, tampering). Also used
+ *  for MCP 2026-07-28 request states (request-state.ts). */
+export function decrypt(
+  key: Buffer,
+  iv: Buffer,
+  ct: Buffer,
+  tag: Buffer,
+  ad: Buffer,
+): string | null {
   try {
     const d = createDecipheriv('aes-256-gcm', key, iv, { authTagLength: TAG_LEN });
     d.setAAD(ad);

@@ -58,3 +58,9 @@ export function encodeEvent(ev: SseEvent, data: string): string {
   for (const line of data.split('\n')) s += `data: ${line}\n`;
   return `${s}\n`;
 }
+
+/** One JSON-RPC message as an SSE event of the Streamable HTTP transport (event type
+ * `message`; JSON has no raw newlines, so one data line). */
+export function messageEvent(msg: Record<string, unknown>): string {
+  return `event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', ...msg })}\n\n`;
+}

@@ -15,6 +15,7 @@ import {
   encodeHeaderValue,
 } from '../transport/era.ts';
 import { paramHeaders } from '../transport/param-headers.ts';
+import { SseParser } from '../transport/sse.ts';
 import { injectTraceHeaders } from '../telemetry/index.ts';
 
 export const MODERN_VERSION = MODERN_VERSIONS[0];
@@ -208,27 +209,15 @@ async function readSse(
   opts: ModernRequestOptions,
 ): Promise<RpcAnswer> {
   res.setEncoding('utf8');
-  let buf = '';
-  {
-    for await (const value of res as AsyncIterable<string>) {
-      buf += value.replace(/\r\n?/g, '\n');
-      let cut: number;
-      while ((cut = buf.indexOf('\n\n')) >= 0) {
-        const event = buf.slice(0, cut);
-        buf = buf.slice(cut + 2);
-        const data = event
-          .split('\n')
-          .filter((l) => l.startsWith('data:'))
-          .map((l) => l.slice(5).replace(/^ /, ''))
-          .join('\n');
-        if (!data) continue;
-        const msg = JSON.parse(data) as Record<string, unknown>;
-        if (msg.id === id && ('result' in msg || 'error' in msg)) return answerOf(msg, status);
-        if (typeof msg.method === 'string' && msg.id === undefined)
-          opts.onNotification?.(msg as { method: string; params?: Record<string, unknown> });
-      }
+  const parser = new SseParser();
+  for await (const chunk of res as AsyncIterable<string>)
+    for (const ev of parser.feed(chunk)) {
+      if (!ev.data) continue;
+      const msg = JSON.parse(ev.data) as Record<string, unknown>;
+      if (msg.id === id && ('result' in msg || 'error' in msg)) return answerOf(msg, status);
+      if (typeof msg.method === 'string' && msg.id === undefined)
+        opts.onNotification?.(msg as { method: string; params?: Record<string, unknown> });
     }
-  }
   throw new WardenError('UPSTREAM_PROTOCOL', 'upstream closed the stream without answering', {
     status: 502,
     rpcCode: -32010,

@@ -2,35 +2,13 @@
 // -32022 listing the upstream's 2025 revision, and a header alone never takes a notification
 // past the 2025 session checks. Both routes in front of a 2026-07-28 upstream:
 // era-headers.e2e.test.ts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Harness } from './harness.ts';
-import { ENVELOPE, SCOPES, V, post, startBed, type Bed } from './era-headers-peers.ts';
+import { SCOPES, V, post, useBed, msg, recordsOf, type Bed } from './era-headers-peers.ts';
 
-let bed: Bed;
 let h: Harness;
 let oldRec: Bed['oldRec'];
-
-beforeAll(async () => {
-  bed = await startBed();
-  ({ h, oldRec } = bed);
-}, 60_000);
-afterAll(async () => bed?.close());
-
-let nextId = 100;
-/** A 2026-07-28 request body: the suite's envelope in `_meta`. */
-const msg = (method: string, params: Record<string, unknown> = {}) => ({
-  jsonrpc: '2.0',
-  id: nextId++,
-  method,
-  params: { ...params, _meta: { ...ENVELOPE, ...(params._meta as object | undefined) } },
-});
-
-/** The audit records of one subject, once `n` of them are written. */
-async function recordsOf(sub: string, n: number): Promise<Array<Record<string, any>>> {
-  const mine = () => h.audit().filter((r) => r.subject === sub);
-  for (let i = 0; i < 100 && mine().length < n; i++) await new Promise((r) => setTimeout(r, 20));
-  return mine();
-}
+useBed((b) => ({ h, oldRec } = b));
 
 describe('a legacy-only upstream on the drop-in route', () => {
   it('answers a 2026-07-28 request with -32022 listing its 2025 revision', async () => {
@@ -47,7 +25,7 @@ describe('a legacy-only upstream on the drop-in route', () => {
     expect(r.json.error.data.supported).not.toContain(V);
     expect(r.json.error.data.supported.length).toBeGreaterThan(0);
     for (const v of r.json.error.data.supported) expect(v).toMatch(/^2025-/);
-    const [x] = await recordsOf('legacy-client', 1);
+    const [x] = await recordsOf(h, 'legacy-client', 1);
     expect(x).toMatchObject({ route, status: 400, outcome: 'error', decision: 'none' });
   });
 

@@ -5,7 +5,7 @@
 // gateway.
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { startFixture26Server, type Fixture26Server } from '../conformance/fixture26-server.ts';
 import { startFixtureServer, type FixtureServer } from '../conformance/fixture-server.ts';
 import { startHarness, type Harness } from './harness.ts';
@@ -117,6 +117,36 @@ export interface Bed {
   oldRec: Awaited<ReturnType<typeof recorder>>;
   h: Harness;
   close(): Promise<void>;
+}
+
+/** Starts the bed before a file's tests (handing it to `ready`) and closes it after them. */
+export function useBed(ready: (b: Bed) => void): void {
+  let bed: Bed | undefined;
+  beforeAll(async () => {
+    bed = await startBed();
+    ready(bed);
+  }, 60_000);
+  afterAll(async () => bed?.close());
+}
+
+let nextId = 100;
+/** A 2026-07-28 request body: the suite's envelope in `_meta`. */
+export const msg = (method: string, params: Record<string, unknown> = {}) => ({
+  jsonrpc: '2.0',
+  id: nextId++,
+  method,
+  params: { ...params, _meta: { ...ENVELOPE, ...(params._meta as object | undefined) } },
+});
+
+/** The audit records of one subject, once `n` of them are written. */
+export async function recordsOf(
+  h: Harness,
+  sub: string,
+  n: number,
+): Promise<Array<Record<string, any>>> {
+  const mine = () => h.audit().filter((r) => r.subject === sub);
+  for (let i = 0; i < 100 && mine().length < n; i++) await new Promise((r) => setTimeout(r, 20));
+  return mine();
 }
 
 /** The gateway with `fx` (fixture26, `DENIED` needing x:admin) and `old` (SDK v1), each

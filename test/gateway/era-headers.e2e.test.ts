@@ -7,7 +7,7 @@
 // stand in for the body before the policy: a mismatch is refused before any decision and never
 // reaches the upstream. Requests go out through node:http, as the suite sends them (fetch would
 // trim the whitespace cases itself).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Harness } from './harness.ts';
 import {
   DENIED,
@@ -17,35 +17,15 @@ import {
   expectMismatch,
   expectSuccess,
   post,
-  startBed,
+  useBed,
+  msg,
+  recordsOf,
   type Bed,
 } from './era-headers-peers.ts';
 
-let bed: Bed;
 let h: Harness;
 let rec: Bed['rec'];
-
-beforeAll(async () => {
-  bed = await startBed();
-  ({ h, rec } = bed);
-}, 60_000);
-afterAll(async () => bed?.close());
-
-let nextId = 100;
-/** A 2026-07-28 request body: the suite's envelope in `_meta`. */
-const msg = (method: string, params: Record<string, unknown> = {}) => ({
-  jsonrpc: '2.0',
-  id: nextId++,
-  method,
-  params: { ...params, _meta: { ...ENVELOPE, ...(params._meta as object | undefined) } },
-});
-
-/** The audit records of one subject, once `n` of them are written. */
-async function recordsOf(sub: string, n: number): Promise<Array<Record<string, any>>> {
-  const mine = () => h.audit().filter((r) => r.subject === sub);
-  for (let i = 0; i < 100 && mine().length < n; i++) await new Promise((r) => setTimeout(r, 20));
-  return mine();
-}
+useBed((b) => ({ h, rec } = b));
 
 const ROUTES = [
   { label: 'drop-in', route: '/u/fx/mcp', prefix: '' },
@@ -260,7 +240,7 @@ describe.each(ROUTES)('$label route ($route)', ({ route, prefix }) => {
     });
     expect(batch.status, batch.text).toBe(400);
     expect(batch.json.error.code).toBe(-32600);
-    const recs = await recordsOf(s, cases.length + 1);
+    const recs = await recordsOf(h, s, cases.length + 1);
     expect(recs).toHaveLength(cases.length + 1);
     recs.forEach((x, i) => {
       const label = cases[i]?.[0] ?? 'batch';
@@ -280,7 +260,7 @@ describe.each(ROUTES)('$label route ($route)', ({ route, prefix }) => {
     const token = await h.token(SCOPES, { route, sub: s });
     const cases = refused({ Authorization: `Bearer ${token}`, 'MCP-Protocol-Version': V });
     for (const [, body, headers] of cases) await post(url(), body, headers);
-    const recs = await recordsOf(s, cases.length);
+    const recs = await recordsOf(h, s, cases.length);
     expect(recs.map((x) => [x.method, x.request_id])).toEqual(
       cases.map(([method, body]) => [method, body.id ?? null]),
     );
@@ -306,7 +286,7 @@ describe.each(ROUTES)('$label route ($route)', ({ route, prefix }) => {
     expect(honest.status, honest.text).toBe(403);
     expect(honest.headers['www-authenticate']).toContain('x:admin');
     expect(forwarded()).toBe(before);
-    const recs = await recordsOf(s, 3);
+    const recs = await recordsOf(h, s, 3);
     expect(recs.map((x) => [x.status, x.decision])).toEqual([
       [400, 'none'],
       [400, 'none'],

@@ -3,8 +3,8 @@
 // input across the era boundary (elicitation, sampling, roots, multi-round, prompts/get). The
 // client × upstream × route matrix: eras.e2e.test.ts; targeted checks: eras-targeted.e2e.test.ts.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import type { Harness } from './harness.ts';
 import {
   ADMIN_TOOL,
   ANSWER,
@@ -14,30 +14,15 @@ import {
   connect,
   connectV1,
   connectV2,
-  startUpstream,
   textOf,
-  upstreamEntry,
   NAME,
   inputCall,
   type UpstreamKind,
-  type UpstreamPeer,
+  useAllUpstreams,
 } from './eras-peers.ts';
 
-const peers = new Map<UpstreamKind, UpstreamPeer>();
-/** One gateway with all three upstreams at once. */
 let all: Harness;
-
-beforeAll(async () => {
-  const kinds: UpstreamKind[] = ['v1', 'v26reject', 'v26fallback'];
-  for (const p of await Promise.all(kinds.map(startUpstream))) peers.set(p.kind, p);
-  all = await startHarness({
-    upstreams: kinds.map((k) => upstreamEntry(NAME[k], peers.get(k)!.url)),
-  });
-});
-afterAll(async () => {
-  await all?.close();
-  for (const p of peers.values()) await p.close();
-});
+useAllUpstreams((h) => (all = h));
 
 describe('one gateway, all three upstreams on /mcp', () => {
   const kinds: UpstreamKind[] = ['v1', 'v26reject', 'v26fallback'];

@@ -14,7 +14,8 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { startFixtureServer } from '../conformance/fixture-server.ts';
 import { startFixture26Server } from '../conformance/fixture26-server.ts';
-import { rpc, type Harness } from './harness.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { rpc, startHarness, type Harness } from './harness.ts';
 
 export const V26 = '2026-07-28';
 export const BASE = ['mcp:tools:call'];
@@ -216,4 +217,21 @@ export function inputCall(kind: UpstreamKind, prefix: string) {
         asked: 'What is your name?',
         expected: `Hello, ${ANSWER.name}!`,
       };
+}
+
+/** One gateway with all three upstream kinds (named by `NAME`), started before a file's tests
+ * (handed to `ready`) and closed after them. */
+export function useAllUpstreams(ready: (all: Harness) => void): void {
+  const peers: UpstreamPeer[] = [];
+  let all: Harness | undefined;
+  beforeAll(async () => {
+    const kinds: UpstreamKind[] = ['v1', 'v26reject', 'v26fallback'];
+    peers.push(...(await Promise.all(kinds.map(startUpstream))));
+    all = await startHarness({ upstreams: peers.map((p) => upstreamEntry(NAME[p.kind], p.url)) });
+    ready(all);
+  });
+  afterAll(async () => {
+    await all?.close();
+    for (const p of peers) await p.close();
+  });
 }

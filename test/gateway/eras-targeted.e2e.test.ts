@@ -3,8 +3,8 @@
 // audit trail of 2026-07-28 calls, missing client capabilities, and policy denials (403 step-up).
 // The matrix: eras.e2e.test.ts; client input across the era boundary: eras-mixed.e2e.test.ts.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from './harness.ts';
+import { describe, expect, it } from 'vitest';
+import type { Harness } from './harness.ts';
 import {
   ADMIN_SCOPE,
   ADMIN_TOOL,
@@ -13,29 +13,12 @@ import {
   V26,
   connectV2,
   modern,
-  startUpstream,
   textOf,
-  upstreamEntry,
-  NAME,
-  type UpstreamKind,
-  type UpstreamPeer,
+  useAllUpstreams,
 } from './eras-peers.ts';
 
-const peers = new Map<UpstreamKind, UpstreamPeer>();
-/** One gateway with all three upstreams at once. */
 let all: Harness;
-
-beforeAll(async () => {
-  const kinds: UpstreamKind[] = ['v1', 'v26reject', 'v26fallback'];
-  for (const p of await Promise.all(kinds.map(startUpstream))) peers.set(p.kind, p);
-  all = await startHarness({
-    upstreams: kinds.map((k) => upstreamEntry(NAME[k], peers.get(k)!.url)),
-  });
-});
-afterAll(async () => {
-  await all?.close();
-  for (const p of peers.values()) await p.close();
-});
+useAllUpstreams((h) => (all = h));
 
 describe('2026-07-28 requests, targeted', () => {
   const url = (route: string) => `${all.gw.url}${route}`;

@@ -12,16 +12,8 @@
 // untouched: there is one upstream, so any replica resumes a stream there.
 
 import type { Readable } from 'node:stream';
-import {
-  Agent,
-  request as httpRequest,
-  type ClientRequest,
-  type IncomingMessage,
-  type OutgoingHttpHeaders,
-  type ServerResponse,
-} from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { parse as parseUrl } from 'node:url';
+import { Agent, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import httpProxy from 'http-proxy';
 import type { Subject } from '../auth/index.ts';
 import type { JsonRpcMessage } from '../transport/body.ts';
@@ -30,7 +22,8 @@ import type { Upstream } from '../upstream/upstream.ts';
 import { resolveTool } from '../upstream/tools.ts';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { sessionSubject } from '../session/seal.ts';
-import { inspectAnswer } from './inspect.ts';
+import { answerInspector } from './inspect.ts';
+import { UpstreamPoster, feedFrom, type AnswerFeed, type AnswerHead } from './upstream-post.ts';
 import { SealedSessions, negotiatedVersion, type SessionsConfig } from './sealed-session.ts';
 import type { RouteContext } from './route-context.ts';
 import { injectTraceHeaders } from '../telemetry/index.ts';
@@ -73,15 +66,8 @@ export class DropInProxy {
   readonly sealed?: SealedSessions;
   /** Requests of sealed sessions → the id the client sent (restored on the answer). */
   private readonly clientIds = new WeakMap<IncomingMessage, string>();
-  /** The upstream URL as http-proxy resolves it (url.parse, `ignorePath`, `changeOrigin`),
-   * computed once for the POSTs this route sends itself (see `post`). */
-  private readonly target: {
-    request: typeof httpRequest;
-    hostname: string | null;
-    port: number;
-    path: string;
-    host: string;
-  };
+  /** The POSTs whose answers this route rewrites itself (see `post`). */
+  private readonly poster: UpstreamPoster;
 
   constructor(
     readonly upstream: Upstream,
@@ -97,7 +83,7 @@ export class DropInProxy {
       agent: this.agent,
     });
     if (sessions && sessions.keys.length > 0) this.sealed = new SealedSessions(sessions);
-    this.target = resolveTarget(upstream.config.url);
+    this.poster = new UpstreamPoster(upstream.config.url ?? '', upstream.config.timeout_ms);
     this.proxy.on('proxyReq', (proxyReq, req) => {
       const p = this.pending.get(req);
       if (!p || req.method !== 'POST') return;
@@ -107,9 +93,10 @@ export class DropInProxy {
         proxyReq.destroy();
       }, this.upstream.config.timeout_ms);
     });
-    this.proxy.on('proxyRes', (proxyRes, req, res) =>
-      this.onResponse(proxyRes, req, res as ServerResponse),
-    );
+    this.proxy.on('proxyRes', (proxyRes, req, res) => {
+      const feed = this.onResponse(proxyRes, req, res as ServerResponse);
+      if (feed) feedFrom(proxyRes, feed);
+    });
   }
 
   /** Session checks of MCP 2025-11-25 "Session Management", done here so a stale id never
@@ -190,9 +177,9 @@ export class DropInProxy {
       };
       this.pending.set(req, pending);
       res.on('close', () => void resolve({ status: res.statusCode }));
-      const failed = (err: Error) => {
+      const failed = (err: Error, timedOut = pending.timedOut) => {
         clearTimeout(pending.timer);
-        const e = pending.timedOut
+        const e = timedOut
           ? httpError('UPSTREAM_TIMEOUT', `upstream ${this.upstream.name} timed out`)
           : httpError(
               'UPSTREAM_UNAVAILABLE',
@@ -210,7 +197,7 @@ export class DropInProxy {
       };
       const selfHandleResponse = selfHandled(pending);
       if (selfHandleResponse && body && req.method === 'POST')
-        return this.post(req, res, body, headers, pending, failed);
+        return this.post(req, res, body, headers, failed);
       this.proxy.web(
         req,
         res,
@@ -222,7 +209,7 @@ export class DropInProxy {
           buffer: body ? bodySource(body) : undefined,
           selfHandleResponse,
         },
-        failed,
+        (err) => failed(err),
       );
     });
   }
@@ -230,49 +217,21 @@ export class DropInProxy {
   /**
    * A POST whose answer this route rewrites itself (tools/call, tools/list): the body is read
    * and the answer is handled by `onResponse`, so http-proxy's per-request pipeline (URL
-   * parsing, option merging, its event passes) would only add latency (issue #4). The request
-   * is the one http-proxy would send with this route's options; streams (GET SSE) and every
-   * other request still go through http-proxy.
+   * parsing, option merging, its event passes) and node:http's client would only add latency
+   * (issue #4); it goes out on the route's undici pool (upstream-post.ts). Streams (GET SSE)
+   * and every other request still go through http-proxy.
    */
   private post(
     req: IncomingMessage,
     res: ServerResponse,
     body: Buffer,
     headers: Record<string, string>,
-    p: Pending,
-    failed: (err: Error) => void,
+    failed: (err: Error, timedOut: boolean) => void,
   ): void {
-    const t = this.target;
-    const out: OutgoingHttpHeaders = Object.assign({}, req.headers, headers);
-    out.host = t.host;
-    const proxyReq: ClientRequest = t.request({
-      hostname: t.hostname,
-      port: t.port,
-      path: t.path,
-      method: 'POST',
-      headers: out,
-      agent: this.agent,
+    this.poster.post(res, req.headers, headers, body, {
+      head: (answer) => this.onResponse(answer, req, res),
+      failed,
     });
-    // Per-upstream timeout until the answer's headers arrive (as the 'proxyReq' hook above).
-    proxyReq.once('socket', () => {
-      p.timer = setTimeout(() => {
-        p.timedOut = true;
-        proxyReq.destroy();
-      }, this.upstream.config.timeout_ms);
-    });
-    // As http-proxy: the client went away (its request errors with ECONNRESET once its socket
-    // is gone) → the upstream request is abandoned; any other error is the upstream's.
-    const onError = (err: Error) => {
-      if (req.socket.destroyed && (err as NodeJS.ErrnoException).code === 'ECONNRESET') {
-        proxyReq.destroy();
-        return;
-      }
-      failed(err);
-    };
-    req.on('error', onError);
-    proxyReq.on('error', onError);
-    proxyReq.on('response', (proxyRes) => this.onResponse(proxyRes, req, res));
-    proxyReq.end(body);
   }
 
   private visible(tools: Tool[], subject: Subject): Tool[] {
@@ -295,9 +254,15 @@ export class DropInProxy {
     });
   }
 
-  private onResponse(proxyRes: IncomingMessage, req: IncomingMessage, res: ServerResponse): void {
+  /** The upstream's answer arrived: returns the feed its body goes into (undefined: the answer
+   *  is not this route's to read). */
+  private onResponse(
+    proxyRes: AnswerHead,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): AnswerFeed | undefined {
     const p = this.pending.get(req);
-    if (!p) return;
+    if (!p) return undefined;
     clearTimeout(p.timer);
     const sid = proxyRes.headers['mcp-session-id'];
     if (this.sealed) this.sealAnswer(proxyRes, req, p);
@@ -356,10 +321,8 @@ export class DropInProxy {
       }
       return out;
     };
-    if (!selfHandled(p)) {
-      inspectAnswer(proxyRes, isSse, onMessage, undefined, () => void p.done({ status }));
-      return;
-    }
+    if (!selfHandled(p))
+      return answerInspector(isSse, onMessage, undefined, () => void p.done({ status }));
     const headers = { ...proxyRes.headers };
     // The body is rewritten: its length is ours to state (and a chunked upstream answer must
     // not arrive with both framings, RFC 9112 §6.3).
@@ -387,18 +350,15 @@ export class DropInProxy {
     if (isSse) {
       res.writeHead(status, headers);
       res.flushHeaders();
-      inspectAnswer(
-        proxyRes,
+      return answerInspector(
         true,
         onMessage,
         (text) => out(() => res.write(text)),
         () => out(() => res.end()),
       );
-      return;
     }
     // JSON: the whole answer is in hand before anything is written, so its length is known.
-    inspectAnswer(
-      proxyRes,
+    return answerInspector(
       false,
       onMessage,
       (text) =>
@@ -413,7 +373,7 @@ export class DropInProxy {
 
   /** Sealed sessions: the upstream's id never reaches the client. Runs before http-proxy copies
    * the answer's headers (its 'proxyRes' event precedes the outgoing passes). */
-  private sealAnswer(proxyRes: IncomingMessage, req: IncomingMessage, p: Pending): void {
+  private sealAnswer(proxyRes: AnswerHead, req: IncomingMessage, p: Pending): void {
     const sealed = this.sealed!;
     const sid = proxyRes.headers['mcp-session-id'];
     const clientId = this.clientIds.get(req);
@@ -448,6 +408,7 @@ export class DropInProxy {
   close(): void {
     this.proxy.close();
     this.agent.destroy();
+    void this.poster.close();
   }
 }
 
@@ -456,24 +417,6 @@ const selfHandled = (p: Pending): boolean =>
   p.listIds.size > 0 ||
   p.call ||
   (p.binding !== undefined && MRTR_METHODS.has(p.msg?.method ?? ''));
-
-/** What http-proxy's `setupOutgoing` derives from the target URL with this route's options
- * (legacy url.parse, `ignorePath`: the target's path alone, `changeOrigin`: its Host). */
-function resolveTarget(url: string | undefined) {
-  const t = parseUrl(url ?? '');
-  const https = t.protocol === 'https:';
-  return {
-    request: https ? httpsRequest : httpRequest,
-    hostname: t.hostname,
-    port: Number(t.port) || (https ? 443 : 80),
-    // http-proxy's urlJoin of the target's path and nothing: repeated slashes collapsed.
-    path: (t.path ?? '')
-      .replace(/\/+/g, '/')
-      .replace('http:/', 'http://')
-      .replace('https:/', 'https://'),
-    host: t.host ?? '', // a port in the URL is in `host`; a default one is not sent
-  };
-}
 
 /** The already-read request body, as the one-method source http-proxy's `buffer` needs. */
 function bodySource(body: Buffer): Readable {

@@ -3,52 +3,53 @@
 // filtering, redacted tool results); the body is then re-emitted with the replacements, or only
 // peeked at (bounded) when the proxy streams it through untouched.
 
-import type { IncomingMessage } from 'node:http';
 import { SseParser, encodeEvent } from '../transport/sse.ts';
+import type { AnswerFeed } from './upstream-post.ts';
 
 /** How much of a JSON answer is kept for inspection (audit, tools/list filtering). */
 const INSPECT_LIMIT = 8 * 1024 * 1024;
 
 /**
- * Watches a response body for JSON-RPC messages (single or batch, JSON or SSE). With
- * `write`, the body is re-emitted (SSE events as they complete; a JSON body once, whole)
- * with `onMessage`'s replacements applied.
+ * Watches a response body for JSON-RPC messages (single or batch, JSON or SSE): returns the
+ * feed its text goes into. With `write`, the body is re-emitted (SSE events as they complete;
+ * a JSON body once, whole) with `onMessage`'s replacements applied.
  */
-export function inspectAnswer(
-  proxyRes: IncomingMessage,
+export function answerInspector(
   isSse: boolean,
   onMessage: (m: Record<string, unknown>) => Record<string, unknown> | undefined,
   write: ((s: string) => void) | undefined,
   end: () => void,
-): void {
-  proxyRes.setEncoding('utf8');
+): AnswerFeed {
   if (isSse) {
     const parser = new SseParser();
-    proxyRes.on('data', (chunk: string) => {
-      for (const ev of parser.feed(chunk)) {
-        const replaced = ev.data.includes('"id"') ? rewrite(ev.data, onMessage) : undefined;
-        write?.(replaced === undefined ? ev.raw : encodeEvent(ev, replaced));
-      }
-    });
-    proxyRes.on('end', () => {
-      const rest = parser.rest();
-      if (rest) write?.(rest);
-      end();
-    });
-    return;
+    return {
+      data(chunk) {
+        for (const ev of parser.feed(chunk)) {
+          const replaced = ev.data.includes('"id"') ? rewrite(ev.data, onMessage) : undefined;
+          write?.(replaced === undefined ? ev.raw : encodeEvent(ev, replaced));
+        }
+      },
+      end() {
+        const rest = parser.rest();
+        if (rest) write?.(rest);
+        end();
+      },
+    };
   }
   let text = '';
   let overflow = false;
-  proxyRes.on('data', (chunk: string) => {
-    // When re-emitting (write) the whole body is needed; otherwise only a bounded peek.
-    if (write || (!overflow && text.length + chunk.length <= INSPECT_LIMIT)) text += chunk;
-    else overflow = true;
-  });
-  proxyRes.on('end', () => {
-    const replaced = !overflow && text ? rewrite(text, onMessage) : undefined;
-    write?.(replaced ?? text);
-    end();
-  });
+  return {
+    data(chunk) {
+      // When re-emitting (write) the whole body is needed; otherwise only a bounded peek.
+      if (write || (!overflow && text.length + chunk.length <= INSPECT_LIMIT)) text += chunk;
+      else overflow = true;
+    },
+    end() {
+      const replaced = !overflow && text ? rewrite(text, onMessage) : undefined;
+      write?.(replaced ?? text);
+      end();
+    },
+  };
 }
 
 /** Applies `onMessage` to a message or batch; returns new JSON text if anything changed. */

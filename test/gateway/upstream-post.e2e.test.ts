@@ -1,0 +1,202 @@
+// The drop-in route's own upstream POSTs (tools/call, tools/list: gateway/upstream-post.ts, an
+// undici pool): what reaches the upstream, a dead upstream, an SSE answer whose client leaves
+// mid-stream, and an SSE answer relayed to a client that reads slowly. Real SDK upstreams.
+
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSdkUpstream, type SdkUpstream } from '../fixtures/sdk-upstream.ts';
+import { rawSession, rpc, startHarness, type Harness } from './harness.ts';
+
+const ROUTE = '/u/sse/mcp';
+let up: SdkUpstream;
+let json: SdkUpstream;
+let h: Harness;
+
+beforeAll(async () => {
+  up = await startSdkUpstream({ json: false });
+  json = await startSdkUpstream({ json: true });
+  h = await startHarness({
+    upstreams: [
+      { name: 'sse', url: up.url },
+      { name: 'json', url: json.url },
+    ],
+  });
+});
+afterAll(async () => {
+  await h.close();
+  await up.close();
+  await json.close();
+});
+
+const call = (id: number, name: string, args: Record<string, unknown>, meta?: object) => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: { name, arguments: args, ...(meta ? { _meta: meta } : {}) },
+});
+
+const until = async (ok: () => boolean, ms = 5000) => {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('drop-in tools/call on the pooled client', () => {
+  it('sends the upstream no client token and no hop-by-hop headers, with its own Host', async () => {
+    const s = await rawSession(
+      `${h.gw.url}${ROUTE}`,
+      await h.token(['mcp:tools:call'], { route: ROUTE }),
+    );
+    const before = up.seen.length;
+    // node:http, not fetch: fetch refuses to send hop-by-hop headers at all.
+    const r = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(`${h.gw.url}${ROUTE}`, {
+        method: 'POST',
+        headers: {
+          ...s,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          connection: 'keep-alive',
+          'keep-alive': 'timeout=5',
+        },
+      });
+      req.on('response', (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode!, text }));
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify(call(7, 'echo', { text: 'hi' })));
+    });
+    expect(r.status).toBe(200);
+    expect(r.text).toContain('"text":"hi"');
+    const sent = up.seen.slice(before).at(-1)!;
+    expect(sent.authorization).toBeUndefined();
+    expect(sent['keep-alive']).toBeUndefined();
+    expect(sent.host).toBe(new URL(up.url).host);
+    expect(sent['mcp-session-id']).toBe(s['mcp-session-id']);
+    expect(sent['mcp-protocol-version']).toBe('2025-06-18');
+  });
+
+  it('answers 502 -32010 when the upstream is gone, audits it, and serves the rest', async () => {
+    const doomed = await startSdkUpstream({ json: true });
+    const g = await startHarness({
+      upstreams: [
+        { name: 'doomed', url: doomed.url },
+        { name: 'live', url: json.url },
+      ],
+    });
+    try {
+      const route = '/u/doomed/mcp';
+      const s = await rawSession(
+        `${g.gw.url}${route}`,
+        await g.token(['mcp:tools:call'], { route }),
+      );
+      await doomed.close();
+      const r = await rpc(`${g.gw.url}${route}`, call(9, 'echo', { text: 'x' }), s);
+      expect(r.status).toBe(502);
+      expect(r.json).toMatchObject({ id: 9, error: { code: -32010 } });
+      expect(r.json.error.message).toMatch(/upstream doomed is unreachable: ECONNREFUSED/);
+      await until(() => g.audit().some((x) => x.request_id === 9));
+      expect(g.audit().find((x) => x.request_id === 9)).toMatchObject({
+        tool: 'echo',
+        decision: 'allow',
+        outcome: 'error',
+        status: 502,
+        error_code: -32010,
+      });
+      const live = '/u/live/mcp';
+      const s2 = await rawSession(
+        `${g.gw.url}${live}`,
+        await g.token(['mcp:tools:call'], { route: live }),
+      );
+      const ok = await rpc(`${g.gw.url}${live}`, call(10, 'echo', { text: 'still here' }), s2);
+      expect(ok.json.result.content[0].text).toBe('still here');
+    } finally {
+      await g.close();
+    }
+  });
+
+  it('relays an SSE answer event by event; a client leaving mid-stream costs nothing else', async () => {
+    const s = await rawSession(
+      `${h.gw.url}${ROUTE}`,
+      await h.token(['mcp:tools:call'], { route: ROUTE }),
+    );
+    const started = up.slowStarted;
+    // The client reads the first progress event, then hangs up.
+    const first = await new Promise<string>((resolve, reject) => {
+      const req = request(`${h.gw.url}${ROUTE}`, {
+        method: 'POST',
+        headers: {
+          ...s,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+      });
+      req.on('response', (res) => {
+        expect(res.headers['content-type']).toContain('text/event-stream');
+        res.setEncoding('utf8');
+        res.once('data', (chunk: string) => {
+          resolve(chunk);
+          req.destroy();
+        });
+      });
+      req.on('error', (e) => (e.message.includes('socket hang up') ? undefined : reject(e)));
+      req.end(JSON.stringify(call(21, 'slow', { steps: 40, ms: 25 }, { progressToken: 'p21' })));
+    });
+    expect(first).toMatch(/notifications\/progress/);
+    expect(up.slowStarted).toBe(started + 1);
+    // One record for the abandoned call, and the session keeps working.
+    await until(() => h.audit().some((x) => x.request_id === 21));
+    expect(h.audit().find((x) => x.request_id === 21)).toMatchObject({ tool: 'slow' });
+    const r = await rpc(`${h.gw.url}${ROUTE}`, call(22, 'echo', { text: 'after' }), s);
+    expect(r.json).toMatchObject({
+      id: 22,
+      result: { content: [{ type: 'text', text: 'after' }] },
+    });
+  });
+
+  it('relays every event of a long SSE answer to a client that reads slowly', async () => {
+    const s = await rawSession(
+      `${h.gw.url}${ROUTE}`,
+      await h.token(['mcp:tools:call'], { route: ROUTE }),
+    );
+    const steps = 60;
+    const text = await new Promise<string>((resolve, reject) => {
+      const req = request(`${h.gw.url}${ROUTE}`, {
+        method: 'POST',
+        headers: {
+          ...s,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+      });
+      req.on('response', (res) => {
+        res.setEncoding('utf8');
+        let all = '';
+        res.pause();
+        // Read in bursts with pauses between them.
+        const tick = setInterval(() => {
+          let c: string | null;
+          while ((c = res.read() as string | null) !== null) all += c;
+        }, 30);
+        res.on('end', () => {
+          clearInterval(tick);
+          resolve(all);
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify(call(31, 'slow', { steps, ms: 1 }, { progressToken: 'p31' })));
+    });
+    const events = text.split('\n').filter((l) => l.startsWith('data: '));
+    expect(events.filter((l) => l.includes('notifications/progress'))).toHaveLength(steps);
+    expect(JSON.parse(events.at(-1)!.slice(6))).toMatchObject({
+      id: 31,
+      result: { content: [{ type: 'text', text: `slow done ${steps}` }] },
+    });
+  });
+});

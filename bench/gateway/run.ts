@@ -2,12 +2,16 @@
 // route (/u/api/mcp) and aggregated endpoint (/mcp), in one run on one machine.
 // Method: one JSON-mode SDK upstream on 127.0.0.1 and the gateway, each in its own process (as
 // deployed; in one process their CPU would add up on one thread); this process is the client:
-// raw JSON-RPC POSTs over keep-alive HTTP/1.1
-// (node:http Agent); a warm-up, then N sequential calls (latency percentiles) and C concurrent
-// loops for D seconds (throughput). Goal (issue #4): p50 added ≤ 0.3 ms, ≥ 0.8× direct rps.
+// raw JSON-RPC POSTs over keep-alive HTTP/1.1 (node:http Agent). A warm-up, then ROUNDS
+// interleaved rounds: each round measures every route in turn (N/ROUNDS sequential calls for
+// latency percentiles, C concurrent loops for D/ROUNDS seconds for throughput), and the report
+// gives the median of the rounds with the range of the per-round ratio against direct, so
+// that drift of a shared machine hits every route alike. Goal (issue #4): p50 added ≤ 0.3 ms,
+// ≥ 0.8× direct rps.
 // Audit: a file sink in a temporary directory, `--audit sync` (the default mode: a tools/call
 // answer waits for its record's fdatasync, group-committed) or `--audit async`.
-// Usage: npx tsx bench/gateway/run.ts [--n 2000] [--c 16] [--d 3] [--audit sync|async]
+// Usage: npx tsx bench/gateway/run.ts [--n 2000] [--c 16] [--d 5] [--rounds 5]
+//        [--audit sync|async]
 //        [--prof DIR]   (V8 CPU profiles of the upstream and gateway processes)
 //        [--only dropin|aggregate]
 //        [--floor]      (also a bare node:http pass-through proxy in its own process: what any
@@ -18,7 +22,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   createPost,
-  measure as measureTarget,
+  measureInterleaved,
   openSession,
   processCpu,
   spawnProc as spawnBench,
@@ -35,11 +39,14 @@ const { values } = parseArgs({
     prof: { type: 'string' },
     only: { type: 'string' },
     floor: { type: 'boolean' },
+    rounds: { type: 'string' },
   },
 });
 const N = Number(values.n ?? 2000);
 const C = Number(values.c ?? 16);
-const D = Number(values.d ?? 3);
+const D = Number(values.d ?? 5);
+/** Interleaved rounds (see measureInterleaved in bench/lib/harness.ts). */
+const ROUNDS = Number(values.rounds ?? 5);
 const AUDIT_MODE = values.audit ?? 'sync';
 /** --prof DIR: the upstream and gateway processes write V8 CPU profiles there. */
 const PROF = values.prof;
@@ -51,15 +58,15 @@ const spawnProc = (script: string, args: string[]) => spawnBench(script, args, {
 const gatewayCpu = processCpu;
 
 /** tools/call of the upstream's `echo` (named `tool` on this route) on an open session. */
-function measure(
+function target(
   label: string,
   url: string,
   tool: string,
   headers: Record<string, string>,
-  /** The gateway's CPU clock, when the route goes through it. */
+  /** The CPU clock of the process in the path, when there is one. */
   cpu?: () => Promise<number>,
-) {
-  const target: Target = {
+): Target {
+  return {
     label,
     url,
     expect: 'hello',
@@ -74,7 +81,6 @@ function measure(
       headers,
     }),
   };
-  return measureTarget(post, target, { n: N, c: C, d: D });
 }
 
 const here = new URL('.', import.meta.url).pathname;
@@ -86,49 +92,48 @@ const policyKind: string = gwp.info.policy;
 const tok = (route: string) => ({ authorization: `Bearer ${gwp.info.tokens[route]}` });
 const floor = values.floor ? await spawnProc(join(here, 'floor-proc.ts'), [upUrl]) : undefined;
 
-const results = [
-  await measure('direct', upUrl, 'echo', await session(upUrl, {})),
-  floor === undefined
-    ? undefined
-    : await measure(
-        'bare node:http proxy',
-        `${floor.info.url}/mcp`,
-        'echo',
-        await session(`${floor.info.url}/mcp`, {}),
-        () => gatewayCpu(floor.child),
-      ),
-  ONLY === 'aggregate'
-    ? undefined
-    : await measure(
-        'gateway /u/api/mcp',
-        `${gwUrl}/u/api/mcp`,
-        'echo',
-        await session(`${gwUrl}/u/api/mcp`, tok('/u/api/mcp')),
-        () => gatewayCpu(gwp.child),
-      ),
-  ONLY === 'dropin'
-    ? undefined
-    : await measure(
-        'gateway /mcp',
-        `${gwUrl}/mcp`,
-        'api.echo',
-        await session(`${gwUrl}/mcp`, tok('/mcp')),
-        () => gatewayCpu(gwp.child),
-      ),
-].filter((r) => r !== undefined);
-const direct = results[0];
+const targets: Target[] = [target('direct', upUrl, 'echo', await session(upUrl, {}))];
+if (floor) {
+  const url = `${floor.info.url}/mcp`;
+  targets.push(
+    target('bare node:http proxy', url, 'echo', await session(url, {}), () =>
+      gatewayCpu(floor.child),
+    ),
+  );
+}
+if (ONLY !== 'aggregate') {
+  const url = `${gwUrl}/u/api/mcp`;
+  const auth = tok('/u/api/mcp');
+  targets.push(
+    target('gateway /u/api/mcp', url, 'echo', await session(url, auth), () =>
+      gatewayCpu(gwp.child),
+    ),
+  );
+}
+if (ONLY !== 'dropin') {
+  const url = `${gwUrl}/mcp`;
+  targets.push(
+    target('gateway /mcp', url, 'api.echo', await session(url, tok('/mcp')), () =>
+      gatewayCpu(gwp.child),
+    ),
+  );
+}
+const results = await measureInterleaved(post, targets, { n: N, c: C, d: D, rounds: ROUNDS });
 console.log(
   `mcp-warden gateway bench — node ${process.version}, ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}`,
 );
 console.log(
-  `policy: ${policyKind}; audit: file, mode ${AUDIT_MODE}; N=${N} sequential, C=${C} concurrent for ${D}s; tools/call echo, JSON upstream`,
+  `policy: ${policyKind}; audit: file, mode ${AUDIT_MODE}; ${ROUNDS} interleaved rounds, N=${N} sequential, C=${C} concurrent for ${D}s in all; tools/call echo, JSON upstream`,
 );
+console.log('medians over the rounds; [min–max] of the per-round figure against direct');
 console.log(
-  'route                  p50 ms  p90 ms  p99 ms   added p50     rps   × direct  gw CPU µs/call',
+  'route                  p50 ms  p90 ms  p99 ms   added p50 [range]        rps   × direct [range]   gw CPU µs/call',
 );
+const range = (r: [number, number], digits: number) =>
+  `[${r[0].toFixed(digits)}–${r[1].toFixed(digits)}]`;
 for (const r of results)
   console.log(
-    `${r.label.padEnd(22)} ${r.p50.toFixed(3).padStart(6)}  ${r.p90.toFixed(3).padStart(6)}  ${r.p99.toFixed(3).padStart(6)}  ${(r.p50 - direct.p50).toFixed(3).padStart(9)}  ${r.rps.toFixed(0).padStart(6)}  ${(r.rps / direct.rps).toFixed(2).padStart(8)}  ${r.cpuPerCall === undefined ? '' : r.cpuPerCall.toFixed(0).padStart(14)}`,
+    `${r.label.padEnd(22)} ${r.p50.toFixed(3).padStart(6)}  ${r.p90.toFixed(3).padStart(6)}  ${r.p99.toFixed(3).padStart(6)}  ${r.addedP50.toFixed(3).padStart(9)} ${range(r.addedP50Range, 2).padEnd(13)}  ${r.rps.toFixed(0).padStart(6)}  ${r.rpsRatio.toFixed(2).padStart(8)} ${range(r.rpsRatioRange, 2).padEnd(11)}  ${r.cpuPerCall === undefined ? '' : r.cpuPerCall.toFixed(0).padStart(8)}`,
   );
 await stop(gwp.child);
 if (floor) await stop(floor.child);

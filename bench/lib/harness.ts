@@ -137,6 +137,68 @@ export async function measure(
   };
 }
 
+/** The median of a list of numbers. */
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+export interface Compared extends Measured {
+  /** Per-round ratios against the first target (the baseline), their medians. */
+  addedP50: number;
+  rpsRatio: number;
+  /** The spread of the per-round ratio (min, max): how far one round can be trusted. */
+  rpsRatioRange: [number, number];
+  addedP50Range: [number, number];
+}
+
+/**
+ * Measures several targets in interleaved rounds: round r measures every target in turn
+ * (latency: n/rounds sequential calls; throughput: c loops for d/rounds seconds), rotating the
+ * order each round. A shared, noisy machine drifts (other tenants, CPU frequency, the
+ * upstream's JIT); measured back to back, each target sees the same drift, so each round's
+ * ratio against the baseline (the first target) is fair, and the median of the rounds' ratios
+ * is reported with its range.
+ */
+export async function measureInterleaved(
+  post: Post,
+  targets: Target[],
+  o: { n: number; c: number; d: number; rounds: number; warmup?: number },
+): Promise<Compared[]> {
+  const rounds: Measured[][] = [];
+  for (const t of targets) await measure(post, t, { n: 0, c: 0, d: 0, warmup: o.warmup });
+  for (let r = 0; r < o.rounds; r++) {
+    const order = targets.map((_, i) => (i + r) % targets.length);
+    const got: Measured[] = [];
+    for (const i of order)
+      got[i] = await measure(post, targets[i], {
+        n: Math.ceil(o.n / o.rounds),
+        c: o.c,
+        d: o.d / o.rounds,
+        warmup: 20,
+      });
+    rounds.push(got);
+  }
+  return targets.map((t, i) => {
+    const of = (f: (m: Measured, base: Measured) => number) => rounds.map((g) => f(g[i], g[0]));
+    const added = of((m, b) => m.p50 - b.p50);
+    const ratio = of((m, b) => m.rps / b.rps);
+    const cpu = of((m) => m.cpuPerCall ?? NaN);
+    return {
+      label: t.label,
+      p50: median(of((m) => m.p50)),
+      p90: median(of((m) => m.p90)),
+      p99: median(of((m) => m.p99)),
+      rps: median(of((m) => m.rps)),
+      cpuPerCall: t.cpu ? median(cpu) : undefined,
+      addedP50: median(added),
+      rpsRatio: median(ratio),
+      addedP50Range: [Math.min(...added), Math.max(...added)],
+      rpsRatioRange: [Math.min(...ratio), Math.max(...ratio)],
+    };
+  });
+}
+
 /**
  * Starts a bench process (tsx) and resolves with the first line it prints: a JSON object, or
  * "listening on URL" (the fixture servers' CLI), read as `{url}`.

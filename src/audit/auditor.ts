@@ -34,6 +34,8 @@ export interface Auditor {
    *  event loop (failures there are logged). Rejects only on local write failure (disk full,
    *  …) in sync mode, and after close. */
   record(input: AuditInput): Promise<void>;
+  /** Sync mode: a tools/call answer is held until its record is durable (else it is not). */
+  readonly holdsAnswers: boolean;
   /** The compiled redactor (config patterns and field rules). */
   readonly redactor: Redactor;
   /** What the client receives: the result redacted when `redaction.results_to_client`. */
@@ -171,6 +173,7 @@ export async function createAuditor(
 
   return {
     record,
+    holdsAnswers: sync,
     redactor,
     clientResult: <T>(r: T): T => (cfg.redaction.results_to_client ? redactor.result(r) : r),
     canAccept: () => full(typical).length === 0,

@@ -144,7 +144,8 @@ export class DropInProxy {
     delete req.headers.connection;
     delete req.headers['keep-alive'];
     // W3C Trace Context (§3.2): the upstream continues the gateway's `warden.upstream` span.
-    const headers = await this.upstream.headers();
+    const own = this.upstream.headers();
+    const headers = own instanceof Promise ? await own : own;
     injectTraceHeaders(headers);
     const t0 = performance.now();
     const method =

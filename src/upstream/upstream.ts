@@ -87,8 +87,12 @@ export class Upstream extends EventEmitter {
     return this.config.url;
   }
 
-  async headers(): Promise<Record<string, string>> {
-    return { ...this.config.headers, ...(await this.credentials.headers()) };
+  /** A fresh object per call (callers add to it). Synchronous when the credentials are (a
+   *  static header, a cached token): the drop-in route then forwards without an await. */
+  headers(): Record<string, string> | Promise<Record<string, string>> {
+    const own = this.credentials.headers();
+    if (own instanceof Promise) return own.then((h) => ({ ...this.config.headers, ...h }));
+    return { ...this.config.headers, ...own };
   }
 
   /** Connects and discovers. Failure is recorded (readyz reports it), not thrown. */
@@ -109,7 +113,7 @@ export class Upstream extends EventEmitter {
         // 2025-era server refuses it (no session), and is then initialized as before.
         const modern = new ModernClient(
           this.config.url!,
-          () => this.headers(),
+          async () => this.headers(),
           GATEWAY_INFO,
           this.config.timeout_ms,
         );

@@ -17,6 +17,8 @@ import { readLastRecord } from './tail.ts';
 
 interface Pending {
   data: string;
+  /** Records in `data` (for the written count). */
+  records: number;
   done: (err?: Error) => void;
 }
 
@@ -56,10 +58,10 @@ export class FileSink {
     return head;
   }
 
-  /** Appends one or more complete lines. */
-  write(data: string): Promise<void> {
+  /** Appends one or more complete lines (`records` of them, for the written count). */
+  write(data: string, records = 1): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ data, done: (e) => (e ? reject(e) : resolve()) });
+      this.queue.push({ data, records, done: (e) => (e ? reject(e) : resolve()) });
       void this.drain();
     });
   }
@@ -77,7 +79,7 @@ export class FileSink {
           await this.writeAll(buf);
           if (this.sync) await this.fh!.datasync();
           else this.dirty = true;
-          this.written += batch.length;
+          for (const p of batch) this.written += p.records;
           for (const p of batch) p.done();
         } catch (e) {
           for (const p of batch) p.done(e as Error);

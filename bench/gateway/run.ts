@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import {
   createPost,
   measureInterleaved,
+  median,
   openSession,
   processCpu,
   spawnProc as spawnBench,
@@ -135,6 +136,17 @@ for (const r of results)
   console.log(
     `${r.label.padEnd(22)} ${r.p50.toFixed(3).padStart(6)}  ${r.p90.toFixed(3).padStart(6)}  ${r.p99.toFixed(3).padStart(6)}  ${r.addedP50.toFixed(3).padStart(9)} ${range(r.addedP50Range, 2).padEnd(13)}  ${r.rps.toFixed(0).padStart(6)}  ${r.rpsRatio.toFixed(2).padStart(8)} ${range(r.rpsRatioRange, 2).padEnd(11)}  ${r.cpuPerCall === undefined ? '' : r.cpuPerCall.toFixed(0).padStart(8)}`,
   );
+if (floor) {
+  // The gateway's own share: each round's gateway figures against that round's bare proxy.
+  const f = targets.findIndex((t) => t.label === 'bare node:http proxy');
+  for (let i = f + 1; i < targets.length; i++) {
+    const added = results.rounds.map((g) => g[i].p50 - g[f].p50);
+    const ratio = results.rounds.map((g) => g[i].rps / g[f].rps);
+    console.log(
+      `${targets[i].label} vs the bare proxy: p50 +${median(added).toFixed(3)} ms, ${median(ratio).toFixed(2)}× its rps`,
+    );
+  }
+}
 await stop(gwp.child);
 if (floor) await stop(floor.child);
 await stop(up.child);

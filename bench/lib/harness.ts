@@ -138,7 +138,7 @@ export async function measure(
 }
 
 /** The median of a list of numbers. */
-const median = (xs: number[]): number => {
+export const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
@@ -164,7 +164,7 @@ export async function measureInterleaved(
   post: Post,
   targets: Target[],
   o: { n: number; c: number; d: number; rounds: number; warmup?: number },
-): Promise<Compared[]> {
+): Promise<Compared[] & { rounds: Measured[][] }> {
   const rounds: Measured[][] = [];
   for (const t of targets) await measure(post, t, { n: 0, c: 0, d: 0, warmup: o.warmup });
   for (let r = 0; r < o.rounds; r++) {
@@ -179,7 +179,7 @@ export async function measureInterleaved(
       });
     rounds.push(got);
   }
-  return targets.map((t, i) => {
+  const compared = targets.map((t, i): Compared => {
     const of = (f: (m: Measured, base: Measured) => number) => rounds.map((g) => f(g[i], g[0]));
     const added = of((m, b) => m.p50 - b.p50);
     const ratio = of((m, b) => m.rps / b.rps);
@@ -197,6 +197,7 @@ export async function measureInterleaved(
       rpsRatioRange: [Math.min(...ratio), Math.max(...ratio)],
     };
   });
+  return Object.assign(compared, { rounds });
 }
 
 /**

@@ -119,12 +119,14 @@ export class UpstreamPoster {
       onResponseError: (_c, err) => {
         done = true;
         res.off('close', onClientGone);
-        if (res.destroyed && !answered) return; // the client left first: nobody to tell
-        if (answered) {
-          // Cut mid-body: what was relayed stays relayed; the client sees the stream end.
-          if (!res.destroyed) res.destroy();
+        if (res.destroyed) return; // the client left first: nobody to tell
+        if (answered && res.headersSent) {
+          // Cut mid-stream: what was relayed stays relayed; the client sees the stream end
+          // (and may resume it with Last-Event-ID where the upstream supports that).
+          res.destroy();
           return;
         }
+        // No answer, or a JSON answer cut before any of it reached the client: a clean 502/504.
         const code = (err as { code?: string }).code;
         cb.failed(err, code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT');
       },

@@ -159,6 +159,48 @@ describe('drop-in tools/call on the pooled client', () => {
     });
   });
 
+  it('ends the client stream when the upstream goes away mid-answer, and audits the call', async () => {
+    const doomed = await startSdkUpstream({ json: false });
+    const g = await startHarness({ upstreams: [{ name: 'doomed', url: doomed.url }] });
+    try {
+      const route = '/u/doomed/mcp';
+      const url = `${g.gw.url}${route}`;
+      const s = await rawSession(url, await g.token(['mcp:tools:call'], { route }));
+      const text = await new Promise<string>((resolve, reject) => {
+        const req = request(url, {
+          method: 'POST',
+          headers: {
+            ...s,
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+          },
+        });
+        req.on('response', (res) => {
+          let all = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => {
+            all += c;
+            if (all.includes('notifications/progress')) void doomed.close();
+          });
+          // Ended or cut: either way the client is not left hanging.
+          res.on('end', () => resolve(all));
+          res.on('error', () => resolve(all));
+          res.on('close', () => resolve(all));
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify(call(41, 'slow', { steps: 50, ms: 20 }, { progressToken: 'p41' })));
+      });
+      expect(text).toMatch(/notifications\/progress/);
+      expect(text).not.toMatch(/slow done/);
+      await until(() => g.audit().some((x) => x.request_id === 41));
+      expect(g.audit().find((x) => x.request_id === 41)).toMatchObject({ tool: 'slow' });
+      const ok = await fetch(`${g.gw.url}/healthz`);
+      expect(ok.status).toBe(200);
+    } finally {
+      await g.close();
+    }
+  });
+
   it('relays every event of a long SSE answer to a client that reads slowly', async () => {
     const s = await rawSession(
       `${h.gw.url}${ROUTE}`,

@@ -349,8 +349,9 @@ export class DropInProxy {
         }, fail);
     };
     if (isSse) {
+      // The headers leave with the first event (one write, not two; see holdHeaders in
+      // served-route.ts): a POST's client waits for the answer either way.
       res.writeHead(status, headers);
-      res.flushHeaders();
       return answerInspector(
         true,
         onMessage,

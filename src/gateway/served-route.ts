@@ -146,7 +146,7 @@ export class ServedRoute {
       return;
     }
     await session.server.connect(session.transport);
-    await session.transport.handleRequest(req, res, msg);
+    await session.transport.handleRequest(req, holdHeaders(req, res), msg);
   }
 
   async handle(
@@ -157,7 +157,7 @@ export class ServedRoute {
   ): Promise<void> {
     if (session.sealed) return this.handleSealed(req, res, msg, session);
     if (!session.id && !session.server.transport) await session.server.connect(session.transport);
-    await session.transport.handleRequest(req, res, msg);
+    await session.transport.handleRequest(req, holdHeaders(req, res), msg);
   }
 
   /** An upstream's catalog changed: rebuild names and notify every session and listener. */
@@ -172,4 +172,17 @@ export class ServedRoute {
     await Promise.all([...this.sessions.values()].map((s) => s.close()));
     this.sessions.clear();
   }
+}
+
+/**
+ * A POST's SSE answer: the SDK transport flushes the headers before the first event, a write
+ * of their own. Held back, they leave with the first event, and Node's per-tick cork puts the
+ * event and the stream's end in that same write: one write(2) per answered call instead of
+ * two. On these VMs a loopback write that wakes the peer costs ~0.1 ms of CPU and latency
+ * (issue #4, bench/gateway). GET streams still flush at once: the client waits for their
+ * headers to know the stream is open, and a stream may stay quiet for a long time.
+ */
+function holdHeaders(req: IncomingMessage, res: ServerResponse): ServerResponse {
+  if (req.method === 'POST') res.flushHeaders = () => undefined;
+  return res;
 }

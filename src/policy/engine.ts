@@ -199,10 +199,11 @@ function encodeInput(input: unknown): string {
   return json;
 }
 
+const utf8 = new TextEncoder();
 /** JSON text → an exactly-sized ArrayBuffer. The SDK treats any falsy input (`false`, `0`, "")
  *  as "no input", so inputs always go over as bytes, which it copies verbatim. */
 function encode(json: string): ArrayBuffer {
-  const bytes = new TextEncoder().encode(json);
+  const bytes = utf8.encode(json);
   return bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength
     ? (bytes.buffer as ArrayBuffer)
     : (bytes.slice().buffer as ArrayBuffer);

@@ -18,6 +18,20 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit)
     return Promise.reject(httpError('PAYLOAD_TOO_LARGE', `request body exceeds ${limit} bytes`));
+  // The whole message already arrived with its headers (the usual case for one JSON-RPC
+  // message): take the body from the stream's buffer instead of waiting a tick each for
+  // 'data' and 'end' (issue #4).
+  if (req.complete && !req.readableFlowing) {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for (let c = req.read() as Buffer | null; c !== null; c = req.read() as Buffer | null) {
+      chunks.push(c);
+      size += c.length;
+    }
+    if (size > limit)
+      return Promise.reject(httpError('PAYLOAD_TOO_LARGE', `request body exceeds ${limit} bytes`));
+    return Promise.resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

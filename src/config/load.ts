@@ -18,6 +18,8 @@ import {
 /** Scope a tool needs when neither config, manifest nor upstream says otherwise. */
 export const DEFAULT_TOOL_SCOPE = 'mcp:tools:call';
 export const DEFAULT_TIMEOUT_MS = 30_000;
+/** 32 MiB: room for images and embedded resources, not for an upstream exhausting memory. */
+export const DEFAULT_MAX_ANSWER_BYTES = 32 << 20;
 
 type Raw = Record<string, any>;
 
@@ -53,6 +55,7 @@ export function buildConfig(
   check(CONFIG_SHAPE, raw);
   const limits = raw.limits ?? {};
   const timeout = limits.upstream_timeout_ms ?? DEFAULT_TIMEOUT_MS;
+  const maxAnswer = limits.max_answer_bytes ?? DEFAULT_MAX_ANSWER_BYTES;
   const seen = new Set<string>();
   const upstreams: UpstreamConfig[] = (raw.upstreams ?? []).map((u: Raw, i: number) => {
     const where = `upstreams[${i}]`;
@@ -82,6 +85,7 @@ export function buildConfig(
       auth: u.auth,
       manifest_url: u.manifest_url,
       timeout_ms: u.timeout_ms ?? timeout,
+      max_answer_bytes: u.max_answer_bytes ?? maxAnswer,
       default_scope: u.default_scope ?? DEFAULT_TOOL_SCOPE,
       tools: u.tools ?? {},
       prompts: u.prompts ?? {},
@@ -115,6 +119,7 @@ export function buildConfig(
       max_body_bytes: limits.max_body_bytes ?? 4 * 1024 * 1024,
       tool_name_max_length: limits.tool_name_max_length ?? 64,
       upstream_timeout_ms: timeout,
+      max_answer_bytes: maxAnswer,
       shutdown_grace_ms: limits.shutdown_grace_ms ?? 10_000,
     },
     sessions: {

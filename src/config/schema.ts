@@ -70,6 +70,7 @@ const upstream = obj(
     auth: upstreamAuth,
     manifest_url: str(/^https?:\/\//, 'an http:// or https:// URL'),
     timeout_ms: int(1),
+    max_answer_bytes: int(1),
     default_scope: str(SCOPE, 'an OAuth scope token'),
     tools: map(toolOverride),
     // Prompts on /mcp are `<upstream>.<prompt>` unless renamed, like tools.
@@ -126,6 +127,7 @@ export const CONFIG_SHAPE: Shape = obj({
     max_body_bytes: int(1),
     tool_name_max_length: int(1, 128),
     upstream_timeout_ms: int(1),
+    max_answer_bytes: int(1),
     shutdown_grace_ms: int(0),
   }),
   sessions: obj({ keys: list(str()), idle_timeout_s: int(1), ttl_s: int(1) }),
@@ -176,6 +178,9 @@ export interface UpstreamConfig {
   auth?: UpstreamCredentialsConfig;
   manifest_url?: string;
   timeout_ms: number;
+  /** The largest answer (a JSON body, or one SSE event) the gateway buffers from this upstream
+   *  (default `limits.max_answer_bytes`; absent when built by hand, e.g. in tests). */
+  max_answer_bytes?: number;
   default_scope: string;
   tools: Record<string, ToolOverride>;
   /** Keyed by the upstream's prompt name (absent when built by hand, e.g. in tests). */
@@ -220,6 +225,9 @@ export interface WardenConfig {
     max_body_bytes: number;
     tool_name_max_length: number;
     upstream_timeout_ms: number;
+    /** Default of `upstreams[].max_answer_bytes`: an upstream we do not control cannot make the
+     *  gateway buffer an answer without bound. */
+    max_answer_bytes: number;
     shutdown_grace_ms: number;
   };
   /** `keys` set: session ids are sealed (src/session/seal.ts) and any replica serves any

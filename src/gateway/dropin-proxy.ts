@@ -24,6 +24,9 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { sessionSubject } from '../session/seal.ts';
 import { answerInspector } from './inspect.ts';
 import { UpstreamPoster, feedFrom, type AnswerFeed, type AnswerHead } from './upstream-post.ts';
+import { SseEventTooLargeError } from '../transport/sse.ts';
+import { AnswerTooLargeError } from '../upstream/node-fetch.ts';
+import { DEFAULT_MAX_ANSWER_BYTES } from '../config/load.ts';
 import { SealedSessions, negotiatedVersion, type SessionsConfig } from './sealed-session.ts';
 import type { RouteContext } from './route-context.ts';
 import { injectTraceHeaders } from '../telemetry/index.ts';
@@ -68,6 +71,8 @@ export class DropInProxy {
   private readonly clientIds = new WeakMap<IncomingMessage, string>();
   /** The POSTs whose answers this route rewrites itself (see `post`). */
   private readonly poster: UpstreamPoster;
+  /** The largest answer (JSON body, or one SSE event) this route buffers. */
+  private readonly maxAnswer: number;
 
   constructor(
     readonly upstream: Upstream,
@@ -83,7 +88,12 @@ export class DropInProxy {
       agent: this.agent,
     });
     if (sessions && sessions.keys.length > 0) this.sealed = new SealedSessions(sessions);
-    this.poster = new UpstreamPoster(upstream.config.url ?? '', upstream.config.timeout_ms);
+    this.maxAnswer = upstream.config.max_answer_bytes ?? DEFAULT_MAX_ANSWER_BYTES;
+    this.poster = new UpstreamPoster(
+      upstream.config.url ?? '',
+      upstream.config.timeout_ms,
+      this.maxAnswer,
+    );
     this.proxy.on('proxyReq', (proxyReq, req) => {
       const p = this.pending.get(req);
       if (!p || req.method !== 'POST') return;
@@ -182,10 +192,15 @@ export class DropInProxy {
         clearTimeout(pending.timer);
         const e = timedOut
           ? httpError('UPSTREAM_TIMEOUT', `upstream ${this.upstream.name} timed out`)
-          : httpError(
-              'UPSTREAM_UNAVAILABLE',
-              `upstream ${this.upstream.name} is unreachable: ${(err as NodeJS.ErrnoException).code ?? err.message}`,
-            );
+          : err instanceof AnswerTooLargeError || err instanceof SseEventTooLargeError
+            ? httpError(
+                'UPSTREAM_ANSWER_TOO_LARGE',
+                `upstream ${this.upstream.name}: ${err.message}`,
+              )
+            : httpError(
+                'UPSTREAM_UNAVAILABLE',
+                `upstream ${this.upstream.name} is unreachable: ${(err as NodeJS.ErrnoException).code ?? err.message}`,
+              );
         const gate = resolve({
           status: e.status,
           answer: { error: { code: e.rpcCode, message: e.message } },
@@ -323,7 +338,13 @@ export class DropInProxy {
       return out;
     };
     if (!selfHandled(p))
-      return answerInspector(isSse, onMessage, undefined, () => void p.done({ status }));
+      return answerInspector(
+        isSse,
+        onMessage,
+        undefined,
+        () => void p.done({ status }),
+        this.maxAnswer,
+      );
     const headers = { ...proxyRes.headers };
     // The body is rewritten: its length is ours to state (and a chunked upstream answer must
     // not arrive with both framings, RFC 9112 §6.3).
@@ -349,14 +370,26 @@ export class DropInProxy {
         }, fail);
     };
     if (isSse) {
-      // The headers leave with the first event (one write, not two; see holdHeaders in
-      // served-route.ts): a POST's client waits for the answer either way.
-      res.writeHead(status, headers);
+      // The headers are written with the first event (one write, not two; see holdHeaders in
+      // served-route.ts): a POST's client waits for the answer either way, and an upstream that
+      // fails before its first event still gets the client a clean JSON-RPC error.
+      const head = () => {
+        if (!res.headersSent) res.writeHead(status, headers);
+      };
       return answerInspector(
         true,
         onMessage,
-        (text) => out(() => res.write(text)),
-        () => out(() => res.end()),
+        (text) =>
+          out(() => {
+            head();
+            res.write(text);
+          }),
+        () =>
+          out(() => {
+            head();
+            res.end();
+          }),
+        this.maxAnswer,
       );
     }
     // JSON: the whole answer is in hand before anything is written, so its length is known.

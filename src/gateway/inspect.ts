@@ -19,18 +19,30 @@ export function answerInspector(
   onMessage: (m: Record<string, unknown>) => Record<string, unknown> | undefined,
   write: ((s: string) => void) | undefined,
   end: () => void,
+  /** Bound on one SSE event. Re-emitting, an event over it throws SseEventTooLargeError (the
+   *  caller ends the exchange); only peeking, inspection stops and the stream passes on. */
+  maxEvent = INSPECT_LIMIT,
 ): AnswerFeed {
   if (isSse) {
-    const parser = new SseParser();
+    let parser: SseParser | undefined = new SseParser(maxEvent);
     return {
       data(chunk) {
-        for (const ev of parser.feed(chunk)) {
+        if (!parser) return;
+        let events;
+        try {
+          events = parser.feed(chunk);
+        } catch (e) {
+          if (write) throw e;
+          parser = undefined; // too large to inspect: the answer streams through untouched
+          return;
+        }
+        for (const ev of events) {
           const replaced = ev.data.includes('"id"') ? rewrite(ev.data, onMessage) : undefined;
           write?.(replaced === undefined ? ev.raw : encodeEvent(ev, replaced));
         }
       },
       end() {
-        const rest = parser.rest();
+        const rest = parser?.rest();
         if (rest) write?.(rest);
         end();
       },

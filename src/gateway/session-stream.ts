@@ -72,7 +72,7 @@ export async function serveSealedStream(
   res.flushHeaders();
   await Promise.all(
     streams.map(async ({ u, body }) => {
-      const parser = new SseParser();
+      const parser = new SseParser(u.config.max_answer_bytes);
       const decoder = new TextDecoder();
       try {
         for await (const chunk of body as AsyncIterable<Uint8Array>)

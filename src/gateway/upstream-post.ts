@@ -13,6 +13,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import { Pool, type Dispatcher } from 'undici';
+import { AnswerTooLargeError } from '../upstream/node-fetch.ts';
 
 /** The start of an upstream answer, as the route needs it (also satisfied by IncomingMessage). */
 export interface AnswerHead {
@@ -41,7 +42,12 @@ export class UpstreamPoster {
   private readonly pool: Pool;
   private readonly path: string;
 
-  constructor(url: string, timeoutMs: number) {
+  constructor(
+    url: string,
+    timeoutMs: number,
+    /** Bound on a JSON answer's body (an SSE answer is bounded per event by the feed). */
+    private readonly maxAnswerBytes = Infinity,
+  ) {
     const u = new URL(url);
     this.path = `${u.pathname}${u.search}`;
     this.pool = new Pool(u.origin, {
@@ -77,8 +83,9 @@ export class UpstreamPoster {
     let controller: Dispatcher.DispatchController | undefined;
     let feed: AnswerFeed | undefined;
     let decoder: StringDecoder | undefined;
-    let answered = false;
     let done = false;
+    let sse = false;
+    let bytes = 0;
     const onClientGone = () => {
       if (!done && !res.writableFinished) controller?.abort(new Error('client closed'));
     };
@@ -90,7 +97,7 @@ export class UpstreamPoster {
       },
       onResponseStart: (c, statusCode, resHeaders) => {
         if (statusCode < 200) return; // 1xx: the real answer follows
-        answered = true;
+        sse = String(resHeaders['content-type'] ?? '').includes('text/event-stream');
         feed = cb.head({
           statusCode,
           headers: resHeaders,
@@ -100,8 +107,19 @@ export class UpstreamPoster {
       },
       onResponseData: (c, chunk) => {
         if (!feed || !decoder) return;
+        bytes += chunk.length;
+        if (!sse && bytes > this.maxAnswerBytes) {
+          feed = undefined;
+          return c.abort(new AnswerTooLargeError(this.maxAnswerBytes));
+        }
         const text = decoder.write(chunk);
-        if (text) feed.data(text);
+        try {
+          if (text) feed.data(text);
+        } catch (e) {
+          // The feed refused the answer (an SSE event past its bound): the exchange ends here.
+          feed = undefined;
+          return c.abort(e as Error);
+        }
         // Backpressure: an SSE answer relayed to a slow client waits for it.
         if (res.writableNeedDrain && !c.paused) {
           c.pause();
@@ -120,13 +138,9 @@ export class UpstreamPoster {
         done = true;
         res.off('close', onClientGone);
         if (res.destroyed) return; // the client left first: nobody to tell
-        if (answered && res.headersSent) {
-          // Cut mid-stream: what was relayed stays relayed; the client sees the stream end
-          // (and may resume it with Last-Event-ID where the upstream supports that).
-          res.destroy();
-          return;
-        }
-        // No answer, or a JSON answer cut before any of it reached the client: a clean 502/504.
+        // No answer, a JSON answer cut or refused before any of it reached the client (a clean
+        // 502/504), or a stream cut midway (what was relayed stays relayed; the client sees
+        // the stream end and may resume it with Last-Event-ID where the upstream supports it).
         const code = (err as { code?: string }).code;
         cb.failed(err, code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT');
       },

@@ -35,6 +35,8 @@ export const HTTP_ERRORS = {
   POLICY_DENIED: { status: 200, rpcCode: -32003 },
   UPSTREAM_UNAVAILABLE: { status: 502, rpcCode: -32010 },
   UPSTREAM_TIMEOUT: { status: 504, rpcCode: -32011 },
+  /** An upstream answer (JSON body, or one SSE event) over `max_answer_bytes`: not buffered. */
+  UPSTREAM_ANSWER_TOO_LARGE: { status: 502, rpcCode: -32010 },
   SHUTTING_DOWN: { status: 503, rpcCode: -32012 },
   NOT_READY: { status: 503, rpcCode: -32012 },
   /** A remote audit sink's spool is full and `audit.on_full: reject`: no call without a record

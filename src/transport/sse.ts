@@ -8,20 +8,43 @@ export interface SseEvent {
   event?: string;
 }
 
+/** An event grew past the parser's bound without ending (an upstream we do not control). */
+export class SseEventTooLargeError extends Error {
+  constructor(readonly limit: number) {
+    super(`an SSE event exceeds ${limit} characters`);
+  }
+}
+
+/** Event boundaries: a blank line in any of the three line-end conventions. */
+const BOUNDARY = /\r\n\r\n|\n\n|\r\r/g;
+
 export class SseParser {
   private buf = '';
+  /** Where the next boundary search starts: the text before it holds none. */
+  private scanned = 0;
 
-  /** Feeds a chunk; returns the events it completed. Works with LF, CRLF and CR line ends. */
+  /** `maxEvent`: an event longer than this, finished or not, throws SseEventTooLargeError
+   *  (an unfinished one instead of growing without bound). */
+  constructor(private readonly maxEvent = Infinity) {}
+
+  /** Feeds a chunk; returns the events it completed. Works with LF, CRLF and CR line ends.
+   *  Linear in the input: an event arriving in many chunks is not rescanned from its start
+   *  for each one. */
   feed(chunk: string): SseEvent[] {
     this.buf += chunk;
     const out: SseEvent[] = [];
-    for (;;) {
-      const m = /\r\n\r\n|\n\n|\r\r/.exec(this.buf);
-      if (!m) break;
-      const raw = this.buf.slice(0, m.index + m[0].length);
-      this.buf = this.buf.slice(m.index + m[0].length);
-      out.push(parseEvent(raw));
+    let start = 0;
+    // A boundary may straddle the previous chunk's end: back up by its longest length - 1.
+    BOUNDARY.lastIndex = Math.max(0, this.scanned - 3);
+    for (let m = BOUNDARY.exec(this.buf); m; m = BOUNDARY.exec(this.buf)) {
+      const end = m.index + m[0].length;
+      if (end - start > this.maxEvent) throw new SseEventTooLargeError(this.maxEvent);
+      out.push(parseEvent(this.buf.slice(start, end)));
+      start = end;
     }
+    if (start > 0) this.buf = this.buf.slice(start);
+    this.scanned = this.buf.length;
+    if (this.buf.length > this.maxEvent) throw new SseEventTooLargeError(this.maxEvent);
     return out;
   }
 
@@ -29,6 +52,7 @@ export class SseParser {
   rest(): string {
     const r = this.buf;
     this.buf = '';
+    this.scanned = 0;
     return r;
   }
 }

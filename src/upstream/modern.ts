@@ -15,7 +15,7 @@ import {
   encodeHeaderValue,
 } from '../transport/era.ts';
 import { paramHeaders } from '../transport/param-headers.ts';
-import { SseParser } from '../transport/sse.ts';
+import { SseEventTooLargeError, SseParser } from '../transport/sse.ts';
 import { injectTraceHeaders } from '../telemetry/index.ts';
 
 export const MODERN_VERSION = MODERN_VERSIONS[0];
@@ -52,6 +52,8 @@ export class ModernClient {
     private readonly headers: () => Promise<Record<string, string>>,
     private readonly clientInfo: { name: string; version: string },
     private readonly timeoutMs: number,
+    /** Bound on a JSON answer, or one SSE event (`upstreams[].max_answer_bytes`). */
+    private readonly maxAnswerBytes = Infinity,
   ) {
     this.target = new URL(url);
     // Keep-alive: a handshake per stateless request would dominate the added latency.
@@ -123,10 +125,13 @@ export class ModernClient {
     const status = res.statusCode ?? 502;
     try {
       if ((res.headers['content-type'] ?? '').includes('text/event-stream'))
-        return await readSse(res, id, status, opts);
+        return await readSse(res, id, status, opts, this.maxAnswerBytes);
       let text = '';
       res.setEncoding('utf8');
-      for await (const chunk of res) text += chunk as string;
+      for await (const chunk of res) {
+        text += chunk as string;
+        if (text.length > this.maxAnswerBytes) throw tooLarge(this.url, this.maxAnswerBytes);
+      }
       return answerOf(text ? (JSON.parse(text) as Record<string, unknown>) : {}, status);
     } catch (e) {
       if (isWarden(e)) throw e;
@@ -207,9 +212,10 @@ async function readSse(
   id: number,
   status: number,
   opts: ModernRequestOptions,
+  maxEvent: number,
 ): Promise<RpcAnswer> {
   res.setEncoding('utf8');
-  const parser = new SseParser();
+  const parser = new SseParser(maxEvent);
   for await (const chunk of res as AsyncIterable<string>)
     for (const ev of parser.feed(chunk)) {
       if (!ev.data) continue;
@@ -224,7 +230,17 @@ async function readSse(
   });
 }
 
+/** `upstreams[].max_answer_bytes` exceeded: the answer is dropped, not buffered. */
+function tooLarge(url: string, limit: number): WardenError {
+  return new WardenError(
+    'UPSTREAM_ANSWER_TOO_LARGE',
+    `upstream ${url}: the answer exceeds ${limit} bytes (max_answer_bytes)`,
+    { status: 502, rpcCode: -32010 },
+  );
+}
+
 function upstreamFailure(url: string, e: unknown, timedOut: boolean): WardenError {
+  if (e instanceof SseEventTooLargeError) return tooLarge(url, e.limit);
   return timedOut
     ? new WardenError('UPSTREAM_TIMEOUT', `upstream ${url} timed out`, {
         status: 504,

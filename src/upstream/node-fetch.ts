@@ -14,10 +14,25 @@ import { Readable } from 'node:stream';
 
 export type FetchLike = (url: string | URL, init?: RequestInit) => Promise<Response>;
 
-export function createNodeFetch(): FetchLike & { close(): void } {
+/** A JSON answer over the caller's bound (`upstreams[].max_answer_bytes`): not buffered. */
+export class AnswerTooLargeError extends Error {
+  readonly code = 'UPSTREAM_ANSWER_TOO_LARGE';
+  constructor(readonly limit: number) {
+    super(`the answer exceeds ${limit} bytes (max_answer_bytes)`);
+  }
+}
+
+export function createNodeFetch(): FetchLike & {
+  (input: string | URL, init?: RequestInit, maxBytes?: number): Promise<Response>;
+  close(): void;
+} {
   const http = new Agent({ keepAlive: true, maxSockets: 256 });
   const https = new HttpsAgent({ keepAlive: true, maxSockets: 256 });
-  const nodeFetch = (input: string | URL, init: RequestInit = {}): Promise<Response> => {
+  const nodeFetch = (
+    input: string | URL,
+    init: RequestInit = {},
+    maxBytes = Infinity,
+  ): Promise<Response> => {
     const url = new URL(input);
     const signal = init.signal ?? undefined;
     if (signal?.aborted) return Promise.reject(signal.reason ?? abortError());
@@ -41,7 +56,7 @@ export function createNodeFetch(): FetchLike & { close(): void } {
       });
       req.once('response', (res) => {
         res.once('close', release);
-        respond(res).then(ok, fail);
+        respond(res, maxBytes).then(ok, fail);
       });
       req.end(body ?? undefined);
     });
@@ -54,7 +69,7 @@ export function createNodeFetch(): FetchLike & { close(): void } {
   });
 }
 
-async function respond(res: IncomingMessage): Promise<Response> {
+async function respond(res: IncomingMessage, maxBytes: number): Promise<Response> {
   const headers = new Headers();
   for (const [k, v] of Object.entries(res.headers))
     if (v !== undefined) for (const one of Array.isArray(v) ? v : [v]) headers.append(k, one);
@@ -68,7 +83,15 @@ async function respond(res: IncomingMessage): Promise<Response> {
   if ((res.headers['content-type'] ?? '').includes('text/event-stream'))
     return new Response(Readable.toWeb(res) as ReadableStream, init);
   const chunks: Buffer[] = [];
-  for await (const c of res) chunks.push(c as Buffer);
+  let size = 0;
+  for await (const c of res) {
+    size += (c as Buffer).length;
+    if (size > maxBytes) {
+      res.destroy();
+      throw new AnswerTooLargeError(maxBytes);
+    }
+    chunks.push(c as Buffer);
+  }
   return new Response(Buffer.concat(chunks), init);
 }
 

@@ -116,6 +116,7 @@ export class Upstream extends EventEmitter {
           async () => this.headers(),
           GATEWAY_INFO,
           this.config.timeout_ms,
+          this.config.max_answer_bytes,
         );
         const d = await modern.discover();
         if (d) {
@@ -284,7 +285,7 @@ export class Upstream extends EventEmitter {
     const headers = new Headers(init?.headers);
     for (const [k, v] of Object.entries(await this.headers())) headers.set(k, v);
     injectTraceHeaders(headers);
-    return this.nodeFetch(url, { ...init, headers });
+    return this.nodeFetch(url, { ...init, headers }, this.config.max_answer_bytes);
   };
   private readonly nodeFetch = createNodeFetch();
 

@@ -242,3 +242,74 @@ describe('drop-in tools/call on the pooled client', () => {
     });
   });
 });
+
+describe('upstreams[].max_answer_bytes', () => {
+  // Over the answer bound, under the policy's 8 KB argument limit; the bound leaves room for
+  // the upstream's tools/list (discovery goes through it too).
+  const LIMIT = 6000;
+  const big = 'b'.repeat(7000);
+
+  it.each([
+    ['JSON', true],
+    ['SSE', false],
+  ])(
+    'refuses a %s answer over the bound with 502 -32010, audits it, and goes on',
+    async (_, isJson) => {
+      const upstream = await startSdkUpstream({ json: isJson });
+      const g = await startHarness({
+        upstreams: [{ name: 'u', url: upstream.url, max_answer_bytes: LIMIT }],
+      });
+      try {
+        const route = '/u/u/mcp';
+        const url = `${g.gw.url}${route}`;
+        const s = await rawSession(url, await g.token(['mcp:tools:call'], { route }));
+        const r = await rpc(url, call(51, 'echo', { text: big }), s);
+        expect(r.status).toBe(502);
+        expect(r.json).toMatchObject({ id: 51, error: { code: -32010 } });
+        expect(r.json.error.message).toMatch(/upstream u: .*exceeds 6000/);
+        await until(() => g.audit().some((x) => x.request_id === 51));
+        expect(g.audit().find((x) => x.request_id === 51)).toMatchObject({
+          tool: 'echo',
+          outcome: 'error',
+          status: 502,
+          error_code: -32010,
+        });
+        const ok = await rpc(url, call(52, 'echo', { text: 'small' }), s);
+        expect(ok.json).toMatchObject({ id: 52, result: { content: [{ text: 'small' }] } });
+        // The aggregated endpoint's upstream client has the same bound on JSON answers.
+        if (isJson) {
+          const c = await g.client('/mcp', await g.token(['mcp:tools:call']));
+          await expect(c.callTool({ name: 'u.echo', arguments: { text: big } })).rejects.toThrow(
+            /exceeds 6000/,
+          );
+          expect((await c.callTool({ name: 'u.echo', arguments: { text: 'ok' } })).content).toEqual(
+            [{ type: 'text', text: 'ok' }],
+          );
+          await c.close();
+        }
+      } finally {
+        await g.close();
+        await upstream.close();
+      }
+    },
+  );
+
+  it('is a config key with a default, per upstream and in limits', async () => {
+    const { buildConfig } = await import('../../src/config/index.ts');
+    const c = buildConfig(
+      {
+        limits: { max_answer_bytes: 1000 },
+        upstreams: [
+          { name: 'a', url: 'http://127.0.0.1:1/mcp' },
+          { name: 'b', url: 'http://127.0.0.1:1/mcp', max_answer_bytes: 50 },
+        ],
+      },
+      'test',
+    );
+    expect(c.upstreams.map((u) => u.max_answer_bytes)).toEqual([1000, 50]);
+    expect(buildConfig({ upstreams: [] }, 'test').limits.max_answer_bytes).toBe(32 << 20);
+    expect(() => buildConfig({ limits: { max_answer_bytes: 0 } }, 'test')).toThrow(
+      expect.objectContaining({ where: 'limits.max_answer_bytes' }),
+    );
+  });
+});

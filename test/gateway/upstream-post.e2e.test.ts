@@ -2,7 +2,7 @@
 // undici pool): what reaches the upstream, a dead upstream, an SSE answer whose client leaves
 // mid-stream, and an SSE answer relayed to a client that reads slowly. Real SDK upstreams.
 
-import { request } from 'node:http';
+import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSdkUpstream, type SdkUpstream } from '../fixtures/sdk-upstream.ts';
 import { rawSession, rpc, startHarness, type Harness } from './harness.ts';
@@ -43,6 +43,48 @@ const until = async (ok: () => boolean, ms = 5000) => {
   }
 };
 
+/**
+ * A raw POST on node:http (fetch refuses hop-by-hop headers and hides how a stream ends):
+ * `read` gets the answer and the request, and settles the result itself.
+ */
+function rawPost<T>(
+  url: string,
+  headers: Record<string, string>,
+  body: unknown,
+  read: (res: IncomingMessage, req: ClientRequest, done: (v: T) => void) => void,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const req = request(url, {
+      method: 'POST',
+      headers: {
+        ...headers,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+    });
+    let answered = false;
+    req.on('response', (res) => {
+      answered = true;
+      read(res, req, resolve);
+    });
+    // Once answered, an error is the test hanging up on purpose; before, a real failure.
+    req.on('error', (e) => (answered ? undefined : reject(e)));
+    req.end(JSON.stringify(body));
+  });
+}
+
+/** Reads a whole answer as text. */
+const whole = (
+  res: IncomingMessage,
+  _req: ClientRequest,
+  done: (v: { status: number; text: string }) => void,
+) => {
+  let text = '';
+  res.setEncoding('utf8');
+  res.on('data', (c: string) => (text += c));
+  res.on('end', () => done({ status: res.statusCode!, text }));
+};
+
 describe('drop-in tools/call on the pooled client', () => {
   it('sends the upstream no client token and no hop-by-hop headers, with its own Host', async () => {
     const s = await rawSession(
@@ -50,27 +92,12 @@ describe('drop-in tools/call on the pooled client', () => {
       await h.token(['mcp:tools:call'], { route: ROUTE }),
     );
     const before = up.seen.length;
-    // node:http, not fetch: fetch refuses to send hop-by-hop headers at all.
-    const r = await new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = request(`${h.gw.url}${ROUTE}`, {
-        method: 'POST',
-        headers: {
-          ...s,
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-          connection: 'keep-alive',
-          'keep-alive': 'timeout=5',
-        },
-      });
-      req.on('response', (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => resolve({ status: res.statusCode!, text }));
-      });
-      req.on('error', reject);
-      req.end(JSON.stringify(call(7, 'echo', { text: 'hi' })));
-    });
+    const r = await rawPost(
+      `${h.gw.url}${ROUTE}`,
+      { ...s, connection: 'keep-alive', 'keep-alive': 'timeout=5' },
+      call(7, 'echo', { text: 'hi' }),
+      whole,
+    );
     expect(r.status).toBe(200);
     expect(r.text).toContain('"text":"hi"');
     const sent = up.seen.slice(before).at(-1)!;
@@ -127,26 +154,19 @@ describe('drop-in tools/call on the pooled client', () => {
     );
     const started = up.slowStarted;
     // The client reads the first progress event, then hangs up.
-    const first = await new Promise<string>((resolve, reject) => {
-      const req = request(`${h.gw.url}${ROUTE}`, {
-        method: 'POST',
-        headers: {
-          ...s,
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-        },
-      });
-      req.on('response', (res) => {
+    const first = await rawPost<string>(
+      `${h.gw.url}${ROUTE}`,
+      s,
+      call(21, 'slow', { steps: 40, ms: 25 }, { progressToken: 'p21' }),
+      (res, req, done) => {
         expect(res.headers['content-type']).toContain('text/event-stream');
         res.setEncoding('utf8');
         res.once('data', (chunk: string) => {
-          resolve(chunk);
+          done(chunk);
           req.destroy();
         });
-      });
-      req.on('error', (e) => (e.message.includes('socket hang up') ? undefined : reject(e)));
-      req.end(JSON.stringify(call(21, 'slow', { steps: 40, ms: 25 }, { progressToken: 'p21' })));
-    });
+      },
+    );
     expect(first).toMatch(/notifications\/progress/);
     expect(up.slowStarted).toBe(started + 1);
     // One record for the abandoned call, and the session keeps working.
@@ -166,16 +186,11 @@ describe('drop-in tools/call on the pooled client', () => {
       const route = '/u/doomed/mcp';
       const url = `${g.gw.url}${route}`;
       const s = await rawSession(url, await g.token(['mcp:tools:call'], { route }));
-      const text = await new Promise<string>((resolve, reject) => {
-        const req = request(url, {
-          method: 'POST',
-          headers: {
-            ...s,
-            'content-type': 'application/json',
-            accept: 'application/json, text/event-stream',
-          },
-        });
-        req.on('response', (res) => {
+      const text = await rawPost<string>(
+        url,
+        s,
+        call(41, 'slow', { steps: 50, ms: 20 }, { progressToken: 'p41' }),
+        (res, _req, done) => {
           let all = '';
           res.setEncoding('utf8');
           res.on('data', (c: string) => {
@@ -183,13 +198,11 @@ describe('drop-in tools/call on the pooled client', () => {
             if (all.includes('notifications/progress')) void doomed.close();
           });
           // Ended or cut: either way the client is not left hanging.
-          res.on('end', () => resolve(all));
-          res.on('error', () => resolve(all));
-          res.on('close', () => resolve(all));
-        });
-        req.on('error', reject);
-        req.end(JSON.stringify(call(41, 'slow', { steps: 50, ms: 20 }, { progressToken: 'p41' })));
-      });
+          res.on('end', () => done(all));
+          res.on('error', () => done(all));
+          res.on('close', () => done(all));
+        },
+      );
       expect(text).toMatch(/notifications\/progress/);
       expect(text).not.toMatch(/slow done/);
       await until(() => g.audit().some((x) => x.request_id === 41));
@@ -207,16 +220,11 @@ describe('drop-in tools/call on the pooled client', () => {
       await h.token(['mcp:tools:call'], { route: ROUTE }),
     );
     const steps = 60;
-    const text = await new Promise<string>((resolve, reject) => {
-      const req = request(`${h.gw.url}${ROUTE}`, {
-        method: 'POST',
-        headers: {
-          ...s,
-          'content-type': 'application/json',
-          accept: 'application/json, text/event-stream',
-        },
-      });
-      req.on('response', (res) => {
+    const text = await rawPost<string>(
+      `${h.gw.url}${ROUTE}`,
+      s,
+      call(31, 'slow', { steps, ms: 1 }, { progressToken: 'p31' }),
+      (res, _req, done) => {
         res.setEncoding('utf8');
         let all = '';
         res.pause();
@@ -227,13 +235,10 @@ describe('drop-in tools/call on the pooled client', () => {
         }, 30);
         res.on('end', () => {
           clearInterval(tick);
-          resolve(all);
+          done(all);
         });
-        res.on('error', reject);
-      });
-      req.on('error', reject);
-      req.end(JSON.stringify(call(31, 'slow', { steps, ms: 1 }, { progressToken: 'p31' })));
-    });
+      },
+    );
     const events = text.split('\n').filter((l) => l.startsWith('data: '));
     expect(events.filter((l) => l.includes('notifications/progress'))).toHaveLength(steps);
     expect(JSON.parse(events.at(-1)!.slice(6))).toMatchObject({

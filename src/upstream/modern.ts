@@ -126,12 +126,14 @@ export class ModernClient {
     try {
       if ((res.headers['content-type'] ?? '').includes('text/event-stream'))
         return await readSse(res, id, status, opts, this.maxAnswerBytes);
-      let text = '';
-      res.setEncoding('utf8');
-      for await (const chunk of res) {
-        text += chunk as string;
-        if (text.length > this.maxAnswerBytes) throw tooLarge(this.url, this.maxAnswerBytes);
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of res as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > this.maxAnswerBytes) throw tooLarge(this.url, this.maxAnswerBytes);
+        chunks.push(chunk);
       }
+      const text = Buffer.concat(chunks).toString('utf8');
       return answerOf(text ? (JSON.parse(text) as Record<string, unknown>) : {}, status);
     } catch (e) {
       if (isWarden(e)) throw e;

@@ -190,17 +190,7 @@ export class DropInProxy {
       res.on('close', () => void resolve({ status: res.statusCode }));
       const failed = (err: Error, timedOut = pending.timedOut) => {
         clearTimeout(pending.timer);
-        const e = timedOut
-          ? httpError('UPSTREAM_TIMEOUT', `upstream ${this.upstream.name} timed out`)
-          : err instanceof AnswerTooLargeError || err instanceof SseEventTooLargeError
-            ? httpError(
-                'UPSTREAM_ANSWER_TOO_LARGE',
-                `upstream ${this.upstream.name}: ${err.message}`,
-              )
-            : httpError(
-                'UPSTREAM_UNAVAILABLE',
-                `upstream ${this.upstream.name} is unreachable: ${(err as NodeJS.ErrnoException).code ?? err.message}`,
-              );
+        const e = upstreamError(this.upstream.name, err, timedOut === true);
         const gate = resolve({
           status: e.status,
           answer: { error: { code: e.rpcCode, message: e.message } },
@@ -452,6 +442,15 @@ const selfHandled = (p: Pending): boolean =>
   p.listIds.size > 0 ||
   p.call ||
   (p.binding !== undefined && MRTR_METHODS.has(p.msg?.method ?? ''));
+
+/** What the client is told when the upstream gave no (usable) answer. */
+function upstreamError(name: string, err: Error, timedOut: boolean) {
+  if (timedOut) return httpError('UPSTREAM_TIMEOUT', `upstream ${name} timed out`);
+  if (err instanceof AnswerTooLargeError || err instanceof SseEventTooLargeError)
+    return httpError('UPSTREAM_ANSWER_TOO_LARGE', `upstream ${name}: ${err.message}`);
+  const code = (err as NodeJS.ErrnoException).code ?? err.message;
+  return httpError('UPSTREAM_UNAVAILABLE', `upstream ${name} is unreachable: ${code}`);
+}
 
 /** The already-read request body, as the one-method source http-proxy's `buffer` needs. */
 function bodySource(body: Buffer): Readable {

@@ -131,7 +131,11 @@ export class UpstreamPoster {
         res.off('close', onClientGone);
         if (!feed || !decoder) return;
         const rest = decoder.end();
-        if (rest) feed.data(rest);
+        try {
+          if (rest) feed.data(rest);
+        } catch (e) {
+          return cb.failed(e as Error, false); // the last bytes took an event past its bound
+        }
         feed.end();
       },
       onResponseError: (_c, err) => {

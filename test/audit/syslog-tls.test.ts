@@ -1,6 +1,5 @@
 // Syslog over TLS (RFC 5425) to a real node:tls collector with a certificate made by openssl,
 // and the RFC 5424 / RFC 6587 §3.4.1 wire format checked byte by byte.
-import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type TLSSocket } from 'node:tls';
@@ -9,8 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createAuditor, parseAuditConfig } from '../../src/audit/index.ts';
 import { formatSyslog } from '../../src/audit/sinks/syslog.ts';
 import { input, tempDir } from './helpers.ts';
-
-const OPENSSL = spawnSync('openssl', ['version']).status === 0;
+import { OPENSSL, selfSignedCert } from '../fixtures/tls.ts';
 
 /** Splits an octet-counted stream into messages; returns the rest. */
 function deframe(input: Buffer, out: Buffer[]): Buffer {
@@ -48,31 +46,7 @@ describe('syslog wire format', () => {
 describe.skipIf(!OPENSSL)('syslog sink over TLS', () => {
   it('delivers framed records to a TLS collector whose certificate it verifies', async () => {
     const dir = tempDir('warden-tls-');
-    const key = join(dir, 'key.pem');
-    const cert = join(dir, 'cert.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-      ],
-      { stdio: 'ignore' },
-    );
+    const { key, cert } = selfSignedCert(dir, 'localhost', 'DNS:localhost,IP:127.0.0.1');
     const messages: Buffer[] = [];
     const server = createServer(
       { key: readFileSync(key), cert: readFileSync(cert) },
@@ -120,29 +94,7 @@ describe.skipIf(!OPENSSL)('syslog sink over TLS', () => {
 
   it('refuses a collector whose certificate is not trusted (and keeps the records spooled)', async () => {
     const dir = tempDir('warden-tls-');
-    const key = join(dir, 'key.pem');
-    const cert = join(dir, 'cert.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-        '-days',
-        '1',
-        '-subj',
-        '/CN=evil',
-      ],
-      { stdio: 'ignore' },
-    );
+    const { key, cert } = selfSignedCert(dir, 'evil');
     let received = 0;
     const server = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (sock) =>
       sock.on('data', () => received++),

@@ -6,15 +6,14 @@
 //   npx tsx test/conformance/fixture-server.ts [--port N] [--host H]
 //   → listening on http://127.0.0.1:PORT/mcp
 
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { hostAllowed, reply } from './fixture/http-guard.ts';
+import { hostAllowed, listenFixture, reply } from './fixture/http-guard.ts';
 import { createFixtureSession, type FixtureSession } from './fixture/server.ts';
 
 export interface FixtureServer {
@@ -117,28 +116,15 @@ export async function startFixtureServer(
     await entry.t.handleRequest(req, res, body);
   }
 
-  const http = createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => {
-      if (!res.headersSent) reply(res, 500, -32603, `Internal error: ${String(e)}`);
-      else res.end();
-    });
-  });
-  await new Promise<void>((ok, fail) => {
-    http.once('error', fail);
-    http.listen(opts.port ?? 0, host, () => ok());
-  });
-  const { port } = http.address() as AddressInfo;
-  const shownHost = host.includes(':') ? `[${host}]` : host;
+  const server = await listenFixture(handle, host, opts.port);
 
   return {
-    url: `http://${shownHost}:${port}/mcp`,
+    url: server.url,
     sessionCount: () => sessions.size,
     async close() {
       await Promise.allSettled([...sessions.values()].map(({ t }) => t.close()));
       sessions.clear();
-      const closed = new Promise<void>((ok) => http.close(() => ok()));
-      http.closeAllConnections();
-      await closed;
+      await server.close();
     },
   };
 }

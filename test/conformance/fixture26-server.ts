@@ -11,13 +11,11 @@
 //   npx tsx test/conformance/fixture26-server.ts [--port N] [--host H] [--legacy reject|fallback]
 //   → listening on http://127.0.0.1:PORT/mcp
 
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createMcpHandler } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
-import { hostAllowed, reply } from './fixture/http-guard.ts';
+import { hostAllowed, listenFixture, reply } from './fixture/http-guard.ts';
 import { createStateCodec } from './fixture26/mrtr.ts';
 import { createFixture26Server } from './fixture26/server.ts';
 
@@ -53,30 +51,24 @@ export async function startFixture26Server(opts: Fixture26Options = {}): Promise
   });
   const serve = toNodeHandler(mcp);
 
-  const http = createServer((req, res) => {
-    if (new URL(req.url ?? '/', 'http://x').pathname !== '/mcp')
-      return reply(res, 404, -32601, 'Not Found: the MCP endpoint is /mcp');
-    if (!hostAllowed(req)) return reply(res, 403, -32000, 'Forbidden: Host or Origin not allowed');
-    Promise.resolve(serve(req, res)).catch((e: unknown) => {
-      if (!res.headersSent) reply(res, 500, -32603, `Internal error: ${String(e)}`);
-      else res.end();
-    });
-  });
-  await new Promise<void>((ok, fail) => {
-    http.once('error', fail);
-    http.listen(opts.port ?? 0, host, () => ok());
-  });
-  const { port } = http.address() as AddressInfo;
-  const shownHost = host.includes(':') ? `[${host}]` : host;
+  const server = await listenFixture(
+    (req, res) => {
+      if (new URL(req.url ?? '/', 'http://x').pathname !== '/mcp')
+        return reply(res, 404, -32601, 'Not Found: the MCP endpoint is /mcp');
+      if (!hostAllowed(req))
+        return reply(res, 403, -32000, 'Forbidden: Host or Origin not allowed');
+      return serve(req, res);
+    },
+    host,
+    opts.port,
+  );
 
   return {
-    url: `http://${shownHost}:${port}/mcp`,
+    url: server.url,
     legacy,
     async close() {
       await mcp.close();
-      const closed = new Promise<void>((ok) => http.close(() => ok()));
-      http.closeAllConnections();
-      await closed;
+      await server.close();
     },
   };
 }

@@ -66,6 +66,16 @@ export function readExpectedFailures(file: string): string[] {
   return server as string[];
 }
 
+/** A scenario the suite left no checks for: a failed run counts one failure, a stale entry none. */
+const noResult = (scenario: string, verdict: Verdict, reason: string): JudgedScenario => ({
+  scenario,
+  verdict,
+  passed: 0,
+  failed: verdict === 'stale' ? 0 : 1,
+  warnings: 0,
+  reason,
+});
+
 export interface JudgeOptions {
   /** The scenarios a requirement set scores; any other scenario run is 'not-scored'. */
   scored?: ReadonlySet<string>;
@@ -110,35 +120,28 @@ export function judge(
   if (opts.scored && opts.ranAll !== false)
     for (const name of opts.scored)
       if (!ran.has(name))
-        judged.push({
-          scenario: name,
-          verdict: listed.has(name) ? 'expected-fail' : 'fail',
-          passed: 0,
-          failed: 1,
-          warnings: 0,
-          reason: 'required, but the suite wrote no result for it (see suite.log)',
-        });
+        judged.push(
+          noResult(
+            name,
+            listed.has(name) ? 'expected-fail' : 'fail',
+            'required, but the suite wrote no result for it (see suite.log)',
+          ),
+        );
   // An entry naming no scenario that ran can never go stale by itself: flag it now. So is one
   // naming a scenario the requirement set does not score (the suite ignores such entries).
   for (const name of expected)
     if (opts.scored && !opts.scored.has(name))
-      judged.push({
-        scenario: name,
-        verdict: 'stale',
-        passed: 0,
-        failed: 0,
-        warnings: 0,
-        reason: 'listed in the expected-failures file but not required by the requirement set',
-      });
+      judged.push(
+        noResult(
+          name,
+          'stale',
+          'listed in the expected-failures file but not required by the requirement set',
+        ),
+      );
     else if (!ran.has(name) && opts.ranAll !== false && !opts.scored)
-      judged.push({
-        scenario: name,
-        verdict: 'stale',
-        passed: 0,
-        failed: 0,
-        warnings: 0,
-        reason: 'listed in the expected-failures file but not run by the suite',
-      });
+      judged.push(
+        noResult(name, 'stale', 'listed in the expected-failures file but not run by the suite'),
+      );
   return judged;
 }
 

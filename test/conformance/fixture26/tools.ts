@@ -14,7 +14,7 @@ import {
   type ServerContext,
   type ServerNotifier,
 } from '@modelcontextprotocol/server';
-import { PNG_1X1, TEXTS, WAV_MINIMAL, sleep } from '../fixture/content.ts';
+import { PNG_1X1, TEXTS, WAV_MINIMAL, mixedContent, sleep } from '../fixture/content.ts';
 import { HARMLESS, NO_ARGS, text } from './shared.ts';
 
 /** json-schema-2020-12 (SEP-1613, SEP-2106): every keyword must survive every hop unchanged. */
@@ -87,24 +87,7 @@ const SIMPLE: [name: string, description: string, run: Run][] = [
       ],
     }),
   ],
-  [
-    'test_multiple_content_types',
-    'Returns text, an image and an embedded resource',
-    () => ({
-      content: [
-        { type: 'text', text: 'Multiple content types test:' },
-        { type: 'image', data: PNG_1X1, mimeType: 'image/png' },
-        {
-          type: 'resource',
-          resource: {
-            uri: 'test://mixed-content-resource',
-            mimeType: 'application/json',
-            text: JSON.stringify({ test: 'data', value: 123 }),
-          },
-        },
-      ],
-    }),
-  ],
+  ['test_multiple_content_types', 'Returns text, an image and an embedded resource', mixedContent],
   // MCP "Tools" §Error Handling: execution errors are results with isError.
   [
     'test_error_handling',

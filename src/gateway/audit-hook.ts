@@ -43,6 +43,17 @@ export class RequestAudit {
     return this.committed;
   }
 
+  /**
+   * For a tools/call answer about to be released: in sync mode, the commit the answer waits
+   * for (its record durable); in async mode nothing to wait for, the record is committed now
+   * and sealed after the answer went out.
+   */
+  hold(status: number): Promise<void> | undefined {
+    if (this.auditor.holdsAnswers) return this.commit(status);
+    this.settle(status);
+    return undefined;
+  }
+
   /** Commits on response close, when nothing did before. The answer is already gone, so a
    * failure can only be logged (loudly: the audit trail has a hole). */
   settle(status: number): void {

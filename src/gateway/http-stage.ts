@@ -368,12 +368,8 @@ async function stages(
                 rec.error_message = out.answer.error.message;
             } else if (out.answer?.result !== undefined && msg?.method === 'tools/call')
               applyResult(rec, out.answer.result);
-            // A tools/call answer is held by the proxy until this resolves (sync mode); in
-            // async mode it goes out at once and its record is sealed after it.
-            if (!call) return undefined;
-            if (deps.audit.holdsAnswers) return audit.commit(out.status);
-            audit.settle(out.status);
-            return undefined;
+            // A tools/call answer is held by the proxy until this resolves (sync mode).
+            return call ? audit.hold(out.status) : undefined;
           },
           binding,
         ),

@@ -70,7 +70,8 @@ export async function compileDir(dir: string, opts: LoadOptions = {}): Promise<P
   return compileArtifact(files, data, opts.entrypoints ?? [DEFAULT_ENTRYPOINT]);
 }
 
-function compileArtifact(
+/** Rego sources → a loadable artifact (content revision, one-module manifest). */
+export function compileArtifact(
   files: SourceFile[],
   data: Record<string, unknown>,
   entrypoints: string[],

@@ -5,7 +5,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { compactVerify, importJWK, SignJWT, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { instantiateEngine } from '../../src/policy/engine.ts';
-import { compileModules } from '../../src/rego/compile.ts';
+import { compileArtifact } from '../../src/policy/bundle.ts';
 import { call } from './builtins-table.ts';
 
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -225,17 +225,9 @@ allow if {
 \tclaims.sub == "carol"
 }
 `;
-    const compiled = compileModules([{ path: 'authz.rego', text: policy }], {
-      entrypoints: ['authz/allow'],
-    });
-    const engine = await instantiateEngine({
-      wasm: compiled.wasm,
-      data: {},
-      manifest: { revision: '', roots: [''], wasm: [] },
-      revision: '',
-      entrypoints: compiled.entrypoints,
-      minPages: compiled.minPages,
-    });
+    const engine = await instantiateEngine(
+      compileArtifact([{ path: 'authz.rego', text: policy }], {}, ['authz/allow']),
+    );
     const input = (t: string) => JSON.stringify({ token: t, key: pem(ed.publicKey) });
     expect(engine.evaluateJson(input(token), 'authz/allow').result).toBe(true);
     // Flip one bit inside the signature (its last characters may only carry padding bits).

@@ -3,9 +3,8 @@
 // with no input document, as `opa test` does, and passes iff its value is `true` (undefined and false
 // fail; an evaluation error fails with its message). https://www.openpolicyagent.org/docs/policy-testing
 import type { Module } from '../../rego/ast.ts';
-import { compileModules } from '../../rego/compile.ts';
 import { parseModule } from '../../rego/parser.ts';
-import { contentRevision, readPolicyDir } from '../../policy/bundle.ts';
+import { compileArtifact, readPolicyDir } from '../../policy/bundle.ts';
 import { instantiateEngine } from '../../policy/engine.ts';
 import { isWardenError } from '../../errors/index.ts';
 import { parse, positionals } from '../args.ts';
@@ -54,15 +53,13 @@ export async function runTest(args: string[], io: Io): Promise<number> {
   let passed = 0;
   let failed = 0;
   if (tests.length > 0) {
-    const compiled = compileModules(files, { entrypoints: tests.map((t) => t.entrypoint) });
-    const engine = await instantiateEngine({
-      wasm: compiled.wasm,
-      data,
-      manifest: { revision: '', roots: [''], wasm: [] },
-      revision: contentRevision(compiled.wasm, data),
-      entrypoints: compiled.entrypoints,
-      minPages: compiled.minPages,
-    });
+    const engine = await instantiateEngine(
+      compileArtifact(
+        files,
+        data,
+        tests.map((t) => t.entrypoint),
+      ),
+    );
     for (const t of tests) {
       const at = `${t.file}:${t.line} ${t.name}`;
       let error: string | undefined;

@@ -109,8 +109,26 @@ export async function createRemotePolicy(opts: RemotePolicyOptions): Promise<Rem
   let polling: Promise<'updated' | 'unchanged'> | undefined;
 
   async function download(): Promise<{ body: Uint8Array; etag?: string } | null> {
-    inflight = new AbortController();
-    const signal = AbortSignal.any([inflight.signal, AbortSignal.timeout(timeoutMs)]);
+    const ac = new AbortController();
+    inflight = ac;
+    // One controller and our own timer, not AbortSignal.any([ac.signal, AbortSignal.timeout()]):
+    // on Node 20 nothing holds the composite signal strongly, so a GC during the download
+    // collects it and the timeout never reaches fetch (the download then hangs for good).
+    const timer = setTimeout(
+      () => ac.abort(new DOMException('bundle download timed out', 'TimeoutError')),
+      timeoutMs,
+    );
+    try {
+      return await fetchBundle(ac);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function fetchBundle(
+    ac: AbortController,
+  ): Promise<{ body: Uint8Array; etag?: string } | null> {
+    const signal = ac.signal;
     let res: Response;
     try {
       res = await fetch(url, {
@@ -145,7 +163,7 @@ export async function createRemotePolicy(opts: RemotePolicyOptions): Promise<Rem
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
         size += chunk.byteLength;
         if (size > maxBytes) {
-          inflight.abort();
+          ac.abort();
           throw policyUserError(Code.BUNDLE_INVALID, `bundle exceeds ${maxBytes} bytes`, { where });
         }
         chunks.push(chunk);

@@ -1,6 +1,8 @@
 // Policy bundles from a server (src/policy/remote.ts) against a real HTTP bundle server:
 // ETag/304, atomic swaps under load, signature checks, bad bundles and a server that is down.
 import { exportSPKI, generateKeyPair } from 'jose';
+import { setFlagsFromString } from 'node:v8';
+import vm from 'node:vm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PolicyInput } from '../../src/policy/input.ts';
 import {
@@ -13,6 +15,7 @@ import { packTarball, signBundle } from '../../src/policy/signature.ts';
 import { unpackTarball } from '../../src/policy/bundle.ts';
 import { bundleFor, captureLog, startBundleServer, type BundleServer } from './remote-helpers.ts';
 
+setFlagsFromString('--expose-gc'); // for vm.runInNewContext('gc') below
 const EP = 'mcp/authz/decision';
 let server: BundleServer | undefined;
 let remote: RemotePolicy | undefined;
@@ -158,10 +161,18 @@ describe('remote policy bundles', () => {
     });
     remote = await createRemotePolicy({ url: server.url, intervalS: 3600, timeoutMs: 300 });
     server.hang = true;
-    await expect(remote.refresh()).rejects.toMatchObject({
-      code: 'POLICY_REMOTE_UNAVAILABLE',
-      message: expect.stringMatching(/timed out/),
-    });
+    // Collect garbage while the download hangs: on Node 20 a timeout signal that only a GC-able
+    // composite (AbortSignal.any) carried to fetch was lost this way, and the poll hung forever.
+    const gc = vm.runInNewContext('gc') as () => void;
+    const collecting = setInterval(gc, 20);
+    try {
+      await expect(remote.refresh()).rejects.toMatchObject({
+        code: 'POLICY_REMOTE_UNAVAILABLE',
+        message: expect.stringMatching(/timed out/),
+      });
+    } finally {
+      clearInterval(collecting);
+    }
     expect(remote.revision).toBe('rev-a');
   });
 

@@ -6,6 +6,7 @@ import {
   hostAlias,
   hostBuiltinNames,
   hostBuiltins,
+  plannerHelpers,
   regoSet,
   SDK_SHADOWED,
 } from '../../src/rego/builtins/index.ts';
@@ -39,7 +40,9 @@ describe('hostBuiltins', () => {
   it('implements every builtin the gateway promises', () => {
     expect(REQUIRED.filter((n) => !(n in hostBuiltins))).toEqual([]);
     expect(hostBuiltinNames).toEqual([...hostBuiltinNames].sort());
-    expect(hostBuiltinNames.length + SDK_SHADOWED.length).toBe(Object.keys(hostBuiltins).length);
+    const aliases = SDK_SHADOWED.length + Object.keys(plannerHelpers).length;
+    expect(hostBuiltinNames.length + aliases).toBe(Object.keys(hostBuiltins).length);
+    expect(Object.keys(plannerHelpers).every((n) => n.startsWith('warden:'))).toBe(true);
   });
 
   it('offers Go-semantics versions of the builtins the SDK shadows under warden: aliases', () => {

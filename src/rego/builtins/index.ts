@@ -31,6 +31,7 @@ import { stringBuiltins } from './strings.ts';
 import { timeBuiltins } from './time.ts';
 import { unitBuiltins } from './units.ts';
 import { uuidBuiltins } from './uuid.ts';
+import { walkPairs } from './walk.ts';
 import { decodeArg, encodeResult, toWire } from './values.ts';
 
 export { regoSet, decodeResult } from './values.ts';
@@ -89,11 +90,21 @@ function wrap(fn: HostBuiltin): HostBuiltin {
 export const SDK_SHADOWED = ['sprintf', 'regex.split', 'json.is_valid'] as const;
 export const hostAlias = (name: string): string => `warden:${name}`;
 
+/**
+ * Host calls that the project's planner emits in place of an OPA builtin with other semantics:
+ * `walk` is a relation, planned as a scan over the pairs `warden:walk` returns. A module built
+ * by `opa build` plans walk itself and never calls these.
+ */
+export const plannerHelpers: Record<string, HostBuiltin> = {
+  [hostAlias('walk')]: walkPairs,
+};
+
 /** Every host builtin by its OPA name (plus the `warden:` aliases of SDK_SHADOWED), ready for
  *  `loadPolicy(wasm, memory, hostBuiltins)`. */
 export const hostBuiltins: Record<string, HostBuiltin> = Object.fromEntries([
   ...Object.entries(implementations).map(([name, fn]) => [name, wrap(fn)]),
   ...SDK_SHADOWED.map((name) => [hostAlias(name), wrap(implementations[name])]),
+  ...Object.entries(plannerHelpers).map(([name, fn]) => [name, wrap(fn)]),
 ]);
 
 /** OPA names of the builtins implemented here (aliases excluded). */

@@ -218,6 +218,6 @@ export function builtinArity(name: string): number | undefined {
   return Object.prototype.hasOwnProperty.call(TABLE, name) ? TABLE[name] : undefined;
 }
 
-/** Builtins that OPA evaluates as relations rather than functions are not supported as such;
- *  `walk(x, [p, v])` is planned as a call followed by iteration over its result. */
+/** Builtins that OPA evaluates as relations: `walk(x, [p, v])` is planned as a host call that
+ *  returns every solution, then a scan over them (Planner.planRelation). */
 export const RELATIONAL = new Set(['walk']);

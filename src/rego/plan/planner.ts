@@ -8,8 +8,8 @@
 import type { CallTerm, Module, Term } from '../ast.ts';
 import { Op, type Local, type Operand } from '../ir.ts';
 import { RegoError } from '../errors.ts';
-import { builtinArity } from './builtin-table.ts';
-import { SDK_SHADOWED } from '../builtins/index.ts';
+import { builtinArity, RELATIONAL } from './builtin-table.ts';
+import { hostAlias, SDK_SHADOWED } from '../builtins/index.ts';
 import { FuncBuilder, PolicyBuilder, isConst } from './builder.ts';
 import { RuleTree, hasDoc, type ModuleCtx, type RuleEntry, type RuleNode } from './tree.ts';
 import { type Env, childEnv, planBody, resolveName, outerNames } from './body.ts';
@@ -436,6 +436,7 @@ export class Planner {
       );
     }
     const args = planArgs(env, t.args.slice(0, arity));
+    if (!node && RELATIONAL.has(name)) return this.planRelation(env, t, name, args);
     const target = fb.local();
     if (node) {
       const f = this.funcFor(env, node, 'rule');
@@ -448,6 +449,30 @@ export class Planner {
       return pb.constValue(true);
     }
     return target;
+  }
+
+  /**
+   * A relation (`walk(x, [path, value])`, `[p, v] := walk(x)`): one solution per member of
+   * what its host helper returns. The scan moves the rest of the body inside the loop, as any
+   * iteration does, so each binding is seen by the expressions after the call.
+   */
+  private planRelation(env: Env, t: CallTerm, name: string, args: Operand[]): Operand {
+    const fb = env.fb;
+    const all = fb.local();
+    fb.emit({
+      op: Op.CallBuiltin,
+      builtin: this.pb.builtin(hostAlias(name), 1),
+      args,
+      target: all,
+    });
+    const k = fb.local();
+    const v = fb.local();
+    fb.enter((block) => ({ op: Op.Scan, source: all, key: k, value: v, block }));
+    if (t.args.length === args.length + 1) {
+      unifyOperand(env, t.args[args.length], v);
+      return this.pb.constValue(true);
+    }
+    return v;
   }
 }
 

@@ -15,13 +15,18 @@ export class SseEventTooLargeError extends Error {
   }
 }
 
-/** Event boundaries: a blank line in any of the three line-end conventions. */
-const BOUNDARY = /\r\n\r\n|\n\n|\r\r/g;
+/** Event boundaries: a blank line, i.e. two line ends in a row, each CRLF, LF or CR, mixed as
+ *  they come ("a\r\n\r" ends an event). A CR followed by LF is one line end, never two. A CR
+ *  last in the buffer after a CRLF or LF waits for the next chunk, which may start with its
+ *  LF; after a CR it ends the event at once (a CR-only stream must not wait for the next one). */
+const BOUNDARY = /(?:\r\n|(?<!\r)\n)(?:\r\n|\n|\r(?=[^\n]))|\r(?!\n)(?:\r\n|\n|\r)/g;
 
 export class SseParser {
   private buf = '';
   /** Where the next boundary search starts: the text before it holds none. */
   private scanned = 0;
+  /** The last event ended with a CR whose LF may start the next chunk: not a line end then. */
+  private crEnded = false;
 
   /** `maxEvent`: an event longer than this, finished or not, throws SseEventTooLargeError
    *  (an unfinished one instead of growing without bound). */
@@ -36,8 +41,15 @@ export class SseParser {
     let start = 0;
     // A boundary may straddle the previous chunk's end: back up by its longest length - 1.
     BOUNDARY.lastIndex = Math.max(0, this.scanned - 3);
+    if (this.crEnded && this.buf.length > 0) {
+      // "…\r\r" + "\n…": the LF completes the CRLF that ended the last event; it travels
+      // with the next event's raw text but ends no line.
+      if (this.buf[0] === '\n') BOUNDARY.lastIndex = Math.max(1, BOUNDARY.lastIndex);
+      this.crEnded = false;
+    }
     for (let m = BOUNDARY.exec(this.buf); m; m = BOUNDARY.exec(this.buf)) {
       const end = m.index + m[0].length;
+      this.crEnded = end === this.buf.length && this.buf[end - 1] === '\r';
       if (end - start > this.maxEvent) throw new SseEventTooLargeError(this.maxEvent);
       out.push(parseEvent(this.buf.slice(start, end)));
       start = end;
@@ -53,6 +65,7 @@ export class SseParser {
     const r = this.buf;
     this.buf = '';
     this.scanned = 0;
+    this.crEnded = false;
     return r;
   }
 }

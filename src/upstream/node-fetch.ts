@@ -11,6 +11,9 @@
 import { Agent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
+import { HTTP_ERRORS } from '../transport/errors.ts';
+import { messageEvent } from '../transport/sse.ts';
+import { SseEventBound } from '../transport/sse-bound.ts';
 
 export type FetchLike = (url: string | URL, init?: RequestInit) => Promise<Response>;
 
@@ -56,7 +59,7 @@ export function createNodeFetch(): FetchLike & {
       });
       req.once('response', (res) => {
         res.once('close', release);
-        respond(res, maxBytes).then(ok, fail);
+        respond(res, maxBytes, body ?? undefined).then(ok, fail);
       });
       req.end(body ?? undefined);
     });
@@ -69,7 +72,11 @@ export function createNodeFetch(): FetchLike & {
   });
 }
 
-async function respond(res: IncomingMessage, maxBytes: number): Promise<Response> {
+async function respond(
+  res: IncomingMessage,
+  maxBytes: number,
+  sent: string | undefined,
+): Promise<Response> {
   const headers = new Headers();
   for (const [k, v] of Object.entries(res.headers))
     if (v !== undefined) for (const one of Array.isArray(v) ? v : [v]) headers.append(k, one);
@@ -81,7 +88,7 @@ async function respond(res: IncomingMessage, maxBytes: number): Promise<Response
     return new Response(null, init);
   }
   if ((res.headers['content-type'] ?? '').includes('text/event-stream'))
-    return new Response(Readable.toWeb(res) as ReadableStream, init);
+    return new Response(Readable.toWeb(boundedEvents(res, maxBytes, sent)) as ReadableStream, init);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of res) {
@@ -93,6 +100,42 @@ async function respond(res: IncomingMessage, maxBytes: number): Promise<Response
     chunks.push(c as Buffer);
   }
   return new Response(Buffer.concat(chunks), init);
+}
+
+/**
+ * The SSE answer with each event bounded by `maxBytes` (the SDK parses it and would buffer any
+ * size). Over the bound the upstream is cut, and the stream ends with a JSON-RPC error for each
+ * request of the POST that opened it, so the SDK's pending calls fail at once with -32010
+ * instead of waiting for their timeout.
+ */
+function boundedEvents(res: IncomingMessage, maxBytes: number, sent: string | undefined): Readable {
+  if (maxBytes === Infinity) return res;
+  let cut = false;
+  const bound = new SseEventBound(maxBytes, () => {
+    cut = true;
+    res.unpipe(bound);
+    res.destroy();
+    return errorEvents(sent, new AnswerTooLargeError(maxBytes).message);
+  });
+  res.on('error', (e) => {
+    if (!cut) bound.destroy(e);
+  });
+  bound.once('close', () => res.destroy()); // the reader cancelled, or the stream is done
+  return res.pipe(bound);
+}
+
+function errorEvents(sent: string | undefined, message: string): Buffer | undefined {
+  let msg: unknown;
+  try {
+    msg = JSON.parse(sent ?? '');
+  } catch {
+    return undefined;
+  }
+  const code = HTTP_ERRORS.UPSTREAM_ANSWER_TOO_LARGE.rpcCode;
+  const events = (Array.isArray(msg) ? msg : [msg])
+    .filter((m) => typeof m?.method === 'string' && m.id !== undefined && m.id !== null)
+    .map((m) => messageEvent({ id: m.id, error: { code, message } }));
+  return events.length > 0 ? Buffer.from(events.join('')) : undefined;
 }
 
 /**

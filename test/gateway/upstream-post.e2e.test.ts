@@ -281,17 +281,16 @@ describe('upstreams[].max_answer_bytes', () => {
         });
         const ok = await rpc(url, call(52, 'echo', { text: 'small' }), s);
         expect(ok.json).toMatchObject({ id: 52, result: { content: [{ text: 'small' }] } });
-        // The aggregated endpoint's upstream client has the same bound on JSON answers.
-        if (isJson) {
-          const c = await g.client('/mcp', await g.token(['mcp:tools:call']));
-          await expect(c.callTool({ name: 'u.echo', arguments: { text: big } })).rejects.toThrow(
-            /exceeds 6000/,
-          );
-          expect((await c.callTool({ name: 'u.echo', arguments: { text: 'ok' } })).content).toEqual(
-            [{ type: 'text', text: 'ok' }],
-          );
-          await c.close();
-        }
+        // The aggregated endpoint's upstream client has the same bound, on JSON answers and on
+        // each SSE event; the call fails at once (-32010), not at its timeout.
+        const c = await g.client('/mcp', await g.token(['mcp:tools:call']));
+        await expect(
+          c.callTool({ name: 'u.echo', arguments: { text: big } }, undefined, { timeout: 20_000 }),
+        ).rejects.toThrow(/-32010.*exceeds 6000/); // a wait for the timeout would be -32001
+        expect((await c.callTool({ name: 'u.echo', arguments: { text: 'ok' } })).content).toEqual([
+          { type: 'text', text: 'ok' },
+        ]);
+        await c.close();
       } finally {
         await g.close();
         await upstream.close();

@@ -69,6 +69,40 @@ describe('SseParser', () => {
     );
   });
 
+  it('ends events at blank lines whose line ends are mixed ("a\\r\\n\\r", "a\\n\\r\\n")', () => {
+    const eol = fc.constantFrom('\n', '\r\n', '\r');
+    const line = fc.record({ data: fc.stringMatching(/^[ -~]{0,12}$/), eol });
+    const event = fc.record({ lines: fc.array(line, { minLength: 1, maxLength: 3 }), end: eol });
+    fc.assert(
+      fc.property(
+        fc.array(event, { minLength: 1, maxLength: 6 }),
+        fc.array(fc.nat(400), { maxLength: 12 }),
+        (evs, cuts) => {
+          // A CR line end followed by a LF one would be a CRLF: one line end, not two.
+          const merges = (e: (typeof evs)[0]) =>
+            [...e.lines.map((l) => l.eol), e.end].some(
+              (x, i, all) => x === '\r' && all[i + 1] === '\n',
+            );
+          fc.pre(!evs.some(merges));
+          // The start of one more event follows: a CR last in the stream may still be a CRLF's.
+          const text =
+            evs
+              .map((e) => e.lines.map((l) => `data: ${l.data}${l.eol}`).join('') + e.end)
+              .join('') + 'data: more';
+          const want = evs.map((e) => e.lines.map((l) => l.data).join('\n'));
+          for (const chunks of [[text], split(text, cuts)]) {
+            const got = feedAll(chunks);
+            expect(got.events.map((e) => e.data)).toEqual(want);
+            // (After "\r\r" cut before a "\n", that LF rides along with the next event.)
+            expect(got.rest.replace(/^\n/, '')).toBe('data: more');
+            expect(got.events.map((e) => e.raw).join('') + got.rest).toBe(text);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('finds a CRLF boundary split across chunks at every position', () => {
     const text = 'data: one\r\n\r\ndata: two\r\n\r\n';
     for (let i = 0; i <= text.length; i++)

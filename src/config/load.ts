@@ -126,6 +126,9 @@ export function buildConfig(
       keys: raw.sessions?.keys ?? [],
       idle_timeout_s: raw.sessions?.idle_timeout_s ?? 3600,
       ttl_s: raw.sessions?.ttl_s ?? 86_400,
+      ...(raw.sessions?.advertise_url
+        ? { advertise_url: raw.sessions.advertise_url.replace(/\/+$/, '') }
+        : {}),
     },
     audit: parseAuditConfig(raw.audit ?? undefined, 'audit'),
     log: { level: raw.log?.level ?? 'info' },

@@ -130,7 +130,12 @@ export const CONFIG_SHAPE: Shape = obj({
     max_answer_bytes: int(1),
     shutdown_grace_ms: int(0),
   }),
-  sessions: obj({ keys: list(str()), idle_timeout_s: int(1), ttl_s: int(1) }),
+  sessions: obj({
+    keys: list(str()),
+    idle_timeout_s: int(1),
+    ttl_s: int(1),
+    advertise_url: str(/^https?:\/\//, 'an http:// or https:// URL'),
+  }),
   // The audit module owns its section (sinks, spool, redaction patterns): it validates it and
   // its errors name the key path ("audit.sinks[1].port").
   audit: custom((v, path) => void parseAuditConfig(v, path)),
@@ -232,7 +237,9 @@ export interface WardenConfig {
   };
   /** `keys` set: session ids are sealed (src/session/seal.ts) and any replica serves any
    *  session; `ttl_s` is their absolute lifetime. Empty: in-memory sessions (one process). */
-  sessions: { keys: string[]; idle_timeout_s: number; ttl_s: number };
+  /** `advertise_url`: where the other replicas reach this one (relayed MRTR retries of calls
+   *  this replica holds, gateway/replica-relay.ts). */
+  sessions: { keys: string[]; idle_timeout_s: number; ttl_s: number; advertise_url?: string };
   /** Resolved by the audit module's parseAuditConfig (defaults filled in). */
   audit: AuditConfig;
   log: { level: string };

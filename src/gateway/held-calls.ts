@@ -8,9 +8,10 @@
 // inside a sealed `requestState` (session/request-state.ts); the retry's `inputResponses`
 // answer the parked requests, and the call continues to its result or its next question.
 // A call runs alone on its upstream session (a 2025-era SDK Client, pooled and reused one call
-// at a time), so its server-to-client requests cannot be confused with another call's. Held calls live on the replica that
-// started them: a retry that reaches another replica (or comes after the hold expired) gets
-// -32602 and must start over; with one replica, or sticky routing, it always works.
+// at a time), so its server-to-client requests cannot be confused with another call's. Held
+// calls live on the replica that started them: a retry that reaches another replica is relayed
+// to it when replicas advertise their address (replica-relay.ts); otherwise, or after the hold
+// expired, it gets -32602 and must start over.
 
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';

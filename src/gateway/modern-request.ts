@@ -41,7 +41,7 @@ export function openState(
   states: RequestStateSealer,
   msg: JsonRpcMessage,
   b: StateBinding,
-): { state?: string; held?: string } | undefined {
+): { state?: string; held?: string; replica?: string } | undefined {
   const token = (msg.params as { requestState?: unknown } | undefined)?.requestState;
   if (token === undefined) return undefined;
   const s = typeof token === 'string' ? states.open(token, b.principal, b.digest) : null;
@@ -50,7 +50,7 @@ export function openState(
       'INVALID_REQUEST_STATE',
       'Invalid params: requestState is not valid for this request (tampered, expired, or issued to another principal or call)',
     );
-  return { state: s.state, held: s.held };
+  return { state: s.state, held: s.held, replica: s.replica };
 }
 
 /**

@@ -31,11 +31,15 @@ import { resourceOwner, resourceUpstreams } from './resources.ts';
 import type { RouteContext } from './route-context.ts';
 import type { Step } from './held-calls.ts';
 import { serveListen } from './modern-listen.ts';
+import { HeldElsewhere, mayRelay, relayToReplica } from './replica-relay.ts';
 
 type Modern = Extract<Era, { era: 'modern' }>;
 type Result = Record<string, unknown>;
 
 const META_SERVER_INFO = 'io.modelcontextprotocol/serverInfo';
+
+/** How long a relayed retry waits for the owning replica to start answering. */
+const RELAY_CONNECT_MS = 10_000;
 
 /** How long clients may cache the gateway's lists: the catalog changes on upstream refresh. */
 const LIST_TTL_MS = 30_000;
@@ -111,6 +115,23 @@ export async function serveModern(
     }
     reply.send({ result });
   } catch (e) {
+    if (e instanceof HeldElsewhere) {
+      // The owner answers, audits the call and streams; this replica's record notes the hop.
+      audit.rec.reasons = [
+        ...audit.rec.reasons,
+        `relayed to replica ${e.replica}, which holds the call`,
+      ];
+      const status = await relayToReplica(
+        e.replica,
+        ctx.path,
+        req,
+        res,
+        msg,
+        ctx.replica,
+        RELAY_CONNECT_MS,
+      );
+      return audit.settle(status);
+    }
     // JSON-RPC errors of the method are answered in-band (200); transport errors propagate.
     const rpc = asRpcError(e);
     if (!rpc) throw e;
@@ -240,6 +261,8 @@ export async function serveModern(
             { ...call, _meta: meta },
             upstream.config.timeout_ms,
           );
+      if (!step && opened?.replica && opened.replica !== ctx.replica && mayRelay(req))
+        throw new HeldElsewhere(opened.replica);
       if (!step)
         throw httpError(
           'INVALID_REQUEST_STATE',
@@ -251,7 +274,11 @@ export async function serveModern(
         resultType: 'input_required',
         inputRequests: step.inputRequests,
         requestState: ctx.states.seal(
-          { upstream: upstream.name, held: step.handle },
+          {
+            upstream: upstream.name,
+            held: step.handle,
+            ...(ctx.replica ? { replica: ctx.replica } : {}),
+          },
           binding.principal,
           binding.digest,
         ),

@@ -61,6 +61,8 @@ export class RouteContext {
   states: RequestStateSealer = createRequestStateSealer({ keys: [] });
   /** 2025-era upstream calls of 2026-07-28 clients, held across MRTR rounds (held-calls.ts). */
   readonly held = new HeldCalls();
+  /** `sessions.advertise_url`: this replica's address in the states of the calls it holds. */
+  replica: string | undefined;
 
   constructor(
     /** "/mcp" or "/u/<name>/mcp". */

@@ -126,6 +126,7 @@ export class Runtime {
     // One sealer for every route: a state sealed on /mcp is opened by any replica's /mcp.
     const states = createRequestStateSealer({ keys: config.sessions.keys });
     aggCtx.states = states;
+    aggCtx.replica = config.sessions.advertise_url;
     const aggServed = new ServedRoute(aggCtx, config.sessions);
     this.served.push(aggServed);
     const aggregate: McpRoute = { kind: 'served', ctx: aggCtx, served: aggServed, upstream: null };
@@ -139,6 +140,7 @@ export class Runtime {
         shared.metrics,
       );
       ctx.states = states;
+      ctx.replica = config.sessions.advertise_url;
       let route: McpRoute;
       if (u.kind === 'http')
         route = {

@@ -23,6 +23,8 @@ export interface RequestState {
   state?: string;
   /** A call held by this replica (era translation): its handle. */
   held?: string;
+  /** `sessions.advertise_url` of the replica holding `held`, where other replicas relay to. */
+  replica?: string;
   /** Epoch ms when sealed. */
   createdAt: number;
 }

@@ -69,6 +69,8 @@ const jsonArgs = (op: string) =>
 const routesSource = readFileSync(path.join(ROOT, 'src/gateway/routes.ts'), 'utf8');
 const env = {
   WARDEN_SESSION_KEY: KEY,
+  POD_IP: '10.1.2.3',
+  HOSTNAME: 'gateway-2',
   AUTH_ISSUER: 'https://login.example.com',
   AUTH_JWKS_URI: 'https://login.example.com/jwks',
 };
@@ -191,6 +193,16 @@ describe('Helm chart', () => {
     }
   });
 
+  it('advertises each pod at its own IP and port (relayed MRTR retries)', () => {
+    const c = k.Deployment.spec.template.spec.containers[0];
+    expect(c.env.find((e: Obj) => e.name === 'POD_IP').valueFrom.fieldRef.fieldPath).toBe(
+      'status.podIP',
+    );
+    const config = checkWardenYaml(k.ConfigMap.data['warden.yaml'], 'ConfigMap warden.yaml');
+    const port = c.ports.find((p: Obj) => p.name === 'http').containerPort;
+    expect(config.sessions.advertise_url).toBe(`http://10.1.2.3:${port}`);
+  });
+
   it('feeds the session keys from the Secret the chart creates', () => {
     const c = k.Deployment.spec.template.spec.containers[0];
     const refs = c.env
@@ -215,9 +227,10 @@ describe('Helm chart', () => {
     ).toBe('p'.repeat(44));
     const ext = render({ sessionKeys: { existingSecret: 'my-keys', current: '' } });
     expect(ext.Secret).toBeUndefined();
-    expect(ext.Deployment.spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef.name).toBe(
-      'my-keys',
+    const keyRef = ext.Deployment.spec.template.spec.containers[0].env.find(
+      (e: Obj) => e.name === 'WARDEN_SESSION_KEY',
     );
+    expect(keyRef.valueFrom.secretKeyRef.name).toBe('my-keys');
     expect(() => render({ sessionKeys: { current: '' } })).toThrow(/sessionKeys.current/);
   });
 
@@ -324,5 +337,9 @@ describe('docker-compose', () => {
     expect(existsSync(path.join(ROOT, 'demo/tickets-server.js'))).toBe(true);
     for (const v of ['AUTH_ISSUER', 'AUTH_JWKS_URI', 'WARDEN_SESSION_KEY'])
       expect(services['gateway-1'].environment[v]).toBeDefined();
+    // Each gateway advertises itself by its service name (its hostname), on the gateway port.
+    const port = Number(jsonArgs('CMD')[jsonArgs('CMD').indexOf('--port') + 1]);
+    expect(config.sessions.advertise_url).toBe(`http://gateway-2:${port}`);
+    for (const g of gateways) expect(services[g].hostname).toBe(g);
   });
 });

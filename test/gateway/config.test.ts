@@ -59,6 +59,19 @@ describe('config', () => {
     expect(cfg.limits.max_payload_bytes).toBe(8192);
   });
 
+  it('takes the replica address sessions.advertise_url (an http(s) URL, trailing / dropped)', () => {
+    const yaml = 'sessions: { keys: [k], advertise_url: "http://${POD_IP}:8080/" }';
+    const cfg = parseConfig(yaml, 'warden.yaml', { POD_IP: '10.0.0.7' });
+    expect(cfg.sessions.advertise_url).toBe('http://10.0.0.7:8080');
+    expect(parseConfig('sessions: { keys: [k] }', 'w.yaml', {}).sessions.advertise_url).toBe(
+      undefined,
+    );
+    const e = errorOf(() =>
+      parseConfig('sessions: { advertise_url: "10.0.0.7:8080" }', 'w.yaml', {}),
+    );
+    expect(e.where).toContain('sessions.advertise_url');
+  });
+
   it('names a missing environment variable', () => {
     const e = errorOf(() => parseConfig(CONTRACT_YAML, 'warden.yaml', {}));
     expect(e.code).toBe('CONFIG_ENV_MISSING');

@@ -57,11 +57,18 @@ async function jwksServer() {
   return { server, issuer, privateKey };
 }
 
-function startReplica(dir: string, config: string, i: number, key: string): Promise<Replica> {
+async function startReplica(dir: string, config: string, i: number, key: string): Promise<Replica> {
   const auditFile = join(dir, `audit-${i}.jsonl`);
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', config, '--port', '0'], {
+  // A port known before the start: the replica advertises its own URL to the others.
+  const port = await freePort();
+  const child = spawn(process.execPath, [BIN, 'serve', '--config', config, '--port', `${port}`], {
     cwd: dir,
-    env: { ...process.env, WARDEN_SESSION_KEY: key, WARDEN_AUDIT_FILE: auditFile },
+    env: {
+      ...process.env,
+      WARDEN_SESSION_KEY: key,
+      WARDEN_AUDIT_FILE: auditFile,
+      WARDEN_ADVERTISE_URL: `http://127.0.0.1:${port}`,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -146,7 +153,7 @@ export async function startRig(): Promise<Rig> {
       `public_url: ${base}`,
       `auth: { issuer: ${jwks.issuer}, jwks_uri: ${jwks.issuer}/jwks }`,
       `policy: { path: ${JSON.stringify(POLICIES)} }`,
-      'sessions: { keys: ["${WARDEN_SESSION_KEY}"] }',
+      'sessions: { keys: ["${WARDEN_SESSION_KEY}"], advertise_url: "${WARDEN_ADVERTISE_URL}" }',
       'log: { level: warn }',
       'audit:',
       '  mode: sync',

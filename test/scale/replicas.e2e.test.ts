@@ -42,11 +42,49 @@ const H = (token: string) => ({
   authorization: `Bearer ${token}`,
   accept: 'application/json, text/event-stream',
 });
+/** Polls until `f` holds (up to ~5 s), then asserts it. */
+const until = async (f: () => boolean) => {
+  for (let i = 0; i < 200 && !f(); i++) await new Promise((r) => setTimeout(r, 25));
+  expect(f()).toBe(true);
+};
 const text = (r: unknown) => (r as { content: Array<{ text: string }> }).content[0].text;
 const callsOf = (marker: string) =>
   rig!
     .audit()
     .filter((r) => r.method === 'tools/call' && String(r.arguments?.text ?? '').startsWith(marker));
+
+/** A 2026-07-28 tools/call of api.ask_llm (the 2025-era upstream asks for sampling, so the
+ *  gateway holds the call) through nginx, as `sub`. */
+async function heldCall(sub: string) {
+  const token = await rig!.token(sub);
+  const V26 = '2026-07-28';
+  const call = (id: number, extra: Record<string, unknown> = {}) =>
+    fetch(`${rig!.base}/mcp`, {
+      method: 'POST',
+      headers: {
+        ...H(token),
+        'content-type': 'application/json',
+        'mcp-protocol-version': V26,
+        'mcp-method': 'tools/call',
+        'mcp-name': 'api.ask_llm',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id,
+        method: 'tools/call',
+        params: {
+          name: 'api.ask_llm',
+          arguments: {},
+          ...extra,
+          _meta: {
+            'io.modelcontextprotocol/protocolVersion': V26,
+            'io.modelcontextprotocol/clientCapabilities': { sampling: {} },
+          },
+        },
+      }),
+    }).then(async (r) => ({ status: r.status, json: (await r.json()) as Record<string, any> }));
+  return call;
+}
 
 describe.runIf(existsSync(NGINX))('3 replicas behind nginx (round-robin)', () => {
   it.each(ROUTES)(
@@ -164,10 +202,6 @@ describe.runIf(existsSync(NGINX))('3 replicas behind nginx (round-robin)', () =>
     };
     await (await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, s)).text();
     const ev = rig!.events;
-    const until = async (f: () => boolean) => {
-      for (let i = 0; i < 200 && !f(); i++) await new Promise((r) => setTimeout(r, 25));
-      expect(f()).toBe(true);
-    };
     const open = async (lastEventId?: string) => {
       const ctl = new AbortController();
       const r = await fetch(url, {
@@ -219,6 +253,40 @@ describe.runIf(existsSync(NGINX))('3 replicas behind nginx (round-robin)', () =>
     expect(ev.lastEventIds.slice(before)).toContain(pos.events);
   }, 60_000);
 
+  it('/mcp: a 2026-07-28 retry of a call held by another replica is relayed to that replica', async () => {
+    const call = await heldCall('mrtr');
+    // Round-robin: a retry lands on another replica than its first round (the 2025-era upstream
+    // call is held open there, on that replica's connection).
+    for (let round = 0; round < 3; round++) {
+      const first = await call(10 + round);
+      expect(first.json.result).toMatchObject({ resultType: 'input_required' });
+      const { requestState, inputRequests } = first.json.result;
+      const answer = {
+        role: 'assistant',
+        model: 'm',
+        content: { type: 'text', text: `r${round}` },
+      };
+      const inputResponses = Object.fromEntries(Object.keys(inputRequests).map((k) => [k, answer]));
+      const done = await call(20 + round, { requestState, inputResponses });
+      expect(done.status).toBe(200);
+      expect(done.json.result).toMatchObject({ resultType: 'complete' });
+      expect(text(done.json.result)).toBe(`llm said: r${round}`);
+    }
+    // Each retry: a relay hop noted on the replica it reached, the call's record on the owner.
+    await until(() => rig!.audit().filter((r) => r.subject === 'mrtr').length >= 9);
+    const recs = rig!.audit().filter((r) => r.subject === 'mrtr' && r.request_id >= 20);
+    const hops = recs.filter((r) =>
+      r.reasons.some((x: string) => x.startsWith('relayed to replica')),
+    );
+    const owned = recs.filter((r) => !hops.includes(r));
+    expect(hops).toHaveLength(3);
+    expect(owned.map((r) => r.outcome)).toEqual(['ok', 'ok', 'ok']);
+    for (const hop of hops) {
+      const owner = owned.find((r) => r.request_id === hop.request_id)!;
+      expect(owner.replica).not.toBe(hop.replica);
+    }
+  }, 60_000);
+
   it('keeps serving through a replica SIGKILLed mid-run; no answered call is unaudited', async () => {
     const clients = await Promise.all(
       [0, 1, 2, 3].map((i) => client(ROUTES[i % 2][0], `killer-${i}`)),
@@ -255,4 +323,27 @@ describe.runIf(existsSync(NGINX))('3 replicas behind nginx (round-robin)', () =>
     const audited = new Set(callsOf('kill ').map((r) => r.arguments.text as string));
     expect(answered.filter((t) => !audited.has(t))).toEqual([]);
   }, 120_000);
+
+  // Last: it kills another replica.
+  it('/mcp: a retry whose holding replica died is 502 -32010 naming it, audited', async () => {
+    const call = await heldCall('orphan');
+    const first = await call(40);
+    expect(first.json.result).toMatchObject({ resultType: 'input_required' });
+    await until(() => rig!.audit().some((r) => r.subject === 'orphan'));
+    const owner = rig!.audit().find((r) => r.subject === 'orphan')!.replica;
+    rig!.replicas[owner].child.kill('SIGKILL');
+    const { requestState, inputRequests } = first.json.result;
+    const answer = { role: 'assistant', model: 'm', content: { type: 'text', text: 'late' } };
+    const inputResponses = Object.fromEntries(Object.keys(inputRequests).map((k) => [k, answer]));
+    const r = await call(41, { requestState, inputResponses });
+    expect(r.status).toBe(502);
+    expect(r.json.error.code).toBe(-32010);
+    expect(r.json.error.message).toContain(`replica ${rig!.replicas[owner].url}`);
+    await until(() => rig!.audit().some((x) => x.subject === 'orphan' && x.request_id === 41));
+    expect(rig!.audit().find((x) => x.subject === 'orphan' && x.request_id === 41)).toMatchObject({
+      outcome: 'error',
+      status: 502,
+      error_code: -32010,
+    });
+  }, 60_000);
 });

@@ -25,6 +25,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Upstream } from '../upstream/upstream.ts';
 import { passedCapabilities } from './sealed-session.ts';
+import { nextCallSeq, type HeldAsker } from './relay.ts';
 
 export type Step =
   | { kind: 'done'; result: Record<string, unknown> }
@@ -38,6 +39,8 @@ interface Asked {
 
 interface Held {
   pooled: Pooled;
+  /** When the call started (relay.ts nextCallSeq): the newest call on a shared child is asked. */
+  seq: number;
   asked: Map<string, Asked>;
   outcome?: Step;
   /** A capability the upstream asked for that the client did not declare. */
@@ -50,8 +53,15 @@ interface Held {
 /** One upstream session (an SDK Client), reused by calls one at a time. */
 interface Pooled {
   key: string;
+  upstream: string;
+  /** What the 2026-07-28 client declared: the upstream may ask for nothing else. */
+  caps: ClientCapabilities;
   client: Client;
+  /** A stdio child's one session, shared with the 2025-era sessions (runtime.ts routes its
+   *  server-to-client requests, to `askerFor` when a held call is the newest). */
   shared: boolean;
+  /** Parks a server-to-client request on the current call. */
+  ask: (request: Asked['request']) => Promise<Record<string, unknown>>;
   closed?: boolean;
   /** The call this session is running: where its server-to-client requests go. */
   current?: Held;
@@ -86,7 +96,7 @@ export class HeldCalls {
     const caps = passedCapabilities(capabilities as ClientCapabilities);
     const pooled = await this.acquire(upstream, caps);
     const handle = randomUUID();
-    const h: Held = { pooled, asked: new Map() };
+    const h: Held = { pooled, asked: new Map(), seq: nextCallSeq() };
     pooled.current = h;
     this.held.set(handle, h);
     const asks = Boolean(caps.elicitation || caps.sampling || caps.roots);
@@ -129,7 +139,7 @@ export class HeldCalls {
       clearTimeout(p.idleTimer);
       if (!p.closed) return p;
     }
-    const p = { key } as Pooled;
+    const p = { key, upstream: upstream.name, caps } as Pooled;
     const ask = (request: Asked['request']) =>
       new Promise<Record<string, unknown>>((answer, fail) => {
         const h = p.current;
@@ -153,6 +163,7 @@ export class HeldCalls {
       };
     p.client = client;
     p.shared = shared;
+    p.ask = ask;
     if (!shared) client.onclose = () => (p.closed = true);
     return p;
   }
@@ -173,6 +184,32 @@ export class HeldCalls {
       void p.client.close().catch(() => undefined);
     }, IDLE_MS);
     p.idleTimer.unref();
+  }
+
+  /**
+   * The newest call in flight on `upstream`'s shared stdio child, as the target of the child's
+   * server-to-client requests (relay.ts installReverseHandlers). A request for a capability the
+   * call's client did not declare is refused as the SDK would (-32601), and the call's error
+   * then names the capability (-32021).
+   */
+  askerFor(upstream: string): HeldAsker | undefined {
+    let best: Held | undefined;
+    for (const h of this.held.values())
+      if (h.pooled.shared && h.pooled.upstream === upstream && h.pooled.current === h && !h.outcome)
+        if (!best || h.seq > best.seq) best = h;
+    const h = best;
+    if (!h) return undefined;
+    return {
+      seq: h.seq,
+      ask: (request) => {
+        const cap = CAPABILITY_OF[request.method];
+        if (cap && !(h.pooled.caps as Record<string, unknown>)[cap]) {
+          h.missing = cap;
+          return Promise.reject(new McpError(-32601, `Method not found: ${request.method}`));
+        }
+        return h.pooled.ask(request);
+      },
+    };
   }
 
   /** Answers the parked requests with the retry's `inputResponses` and waits for what's next.

@@ -42,24 +42,35 @@ export interface SessionPort {
   ): Promise<T>;
 }
 
+let started = 0;
+/** A process-wide order of calls started on upstreams: which of a session's calls and a held
+ *  call (held-calls.ts) is the newest on a shared stdio child. */
+export const nextCallSeq = (): number => ++started;
+
 /** Downstream calls in flight per upstream, newest last: where server-to-client requests go. */
 export class InFlight {
-  private readonly byUpstream = new Map<string, Extra[]>();
+  private readonly byUpstream = new Map<string, Array<{ extra: Extra; seq: number }>>();
 
   async run<T>(upstream: string, extra: Extra, fn: () => Promise<T>): Promise<T> {
     const list = this.byUpstream.get(upstream) ?? [];
     this.byUpstream.set(upstream, list);
-    list.push(extra);
+    const entry = { extra, seq: nextCallSeq() };
+    list.push(entry);
     try {
       return await fn();
     } finally {
-      list.splice(list.indexOf(extra), 1);
+      list.splice(list.indexOf(entry), 1);
     }
   }
 
   /** The newest call in flight to `upstream`: an upstream asks for input about its latest work. */
   latest(upstream: string): Extra | undefined {
-    return this.byUpstream.get(upstream)?.at(-1);
+    return this.byUpstream.get(upstream)?.at(-1)?.extra;
+  }
+
+  /** When the newest call in flight to `upstream` started (nextCallSeq), or 0. */
+  latestSeq(upstream: string): number {
+    return this.byUpstream.get(upstream)?.at(-1)?.seq ?? 0;
   }
 
   get size(): number {
@@ -69,10 +80,17 @@ export class InFlight {
   }
 }
 
+/** A held call (held-calls.ts) that can take a server-to-client request, and when it started. */
+export interface HeldAsker {
+  seq: number;
+  ask(request: { method: string; params?: unknown }): Promise<Record<string, unknown>>;
+}
+
 /**
  * Installs sampling/elicitation/roots handlers on an upstream client that forward to `target`
  * (resolved per request: a session for HTTP upstreams, whichever session has the newest call
- * in flight for a shared stdio child).
+ * in flight for a shared stdio child) or, when it is newer, to the held call of a 2026-07-28
+ * client on that child (`held`), which surfaces the request as `input_required`.
  */
 export function installReverseHandlers(
   client: Client,
@@ -80,29 +98,41 @@ export function installReverseHandlers(
   target: () => { server: Server; inflight: InFlight } | undefined,
   /** Only what the client declared: the SDK refuses handlers for undeclared capabilities. */
   caps: { sampling?: object; elicitation?: object; roots?: object },
+  held: () => HeldAsker | undefined = () => undefined,
 ): void {
-  const route = () => {
+  type Route =
+    { server: Server; extra: Extra | undefined; asker?: undefined } | { asker: HeldAsker };
+  const route = (): Route => {
     const t = target();
+    const h = held();
+    if (h && (!t || h.seq > t.inflight.latestSeq(upstream))) return { asker: h };
     if (!t)
       throw new McpError(ErrorCode.InvalidRequest, 'no client session to forward this request to');
     return { server: t.server, extra: t.inflight.latest(upstream) };
   };
   if (caps.sampling)
     client.setRequestHandler(CreateMessageRequestSchema, async (req) => {
-      const { server, extra } = route();
-      return extra
-        ? extra.sendRequest(req, CreateMessageResultSchema)
-        : server.createMessage(req.params);
+      const r = route();
+      if (r.asker) return r.asker.ask(req) as never;
+      return r.extra
+        ? r.extra.sendRequest(req, CreateMessageResultSchema)
+        : r.server.createMessage(req.params);
     });
   if (caps.elicitation)
     client.setRequestHandler(ElicitRequestSchema, async (req) => {
-      const { server, extra } = route();
-      return extra ? extra.sendRequest(req, ElicitResultSchema) : server.elicitInput(req.params);
+      const r = route();
+      if (r.asker) return r.asker.ask(req) as never;
+      return r.extra
+        ? r.extra.sendRequest(req, ElicitResultSchema)
+        : r.server.elicitInput(req.params);
     });
   if (caps.roots)
     client.setRequestHandler(ListRootsRequestSchema, async (req) => {
-      const { server, extra } = route();
-      return extra ? extra.sendRequest(req, ListRootsResultSchema) : server.listRoots(req.params);
+      const r = route();
+      if (r.asker) return r.asker.ask(req) as never;
+      return r.extra
+        ? r.extra.sendRequest(req, ListRootsResultSchema)
+        : r.server.listRoots(req.params);
     });
 }
 

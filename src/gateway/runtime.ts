@@ -24,7 +24,7 @@ import { DropInProxy } from './dropin-proxy.ts';
 import type { McpRoute } from './http-stage.ts';
 import type { RemotePolicyStatus } from '../policy/remote.ts';
 import type { PolicyDecider } from './policy-port.ts';
-import { installReverseHandlers } from './relay.ts';
+import { installReverseHandlers, type HeldAsker } from './relay.ts';
 import { RouteContext } from './route-context.ts';
 import { createRouter, type RegistryHandler } from './routes.ts';
 import { ServedRoute } from './served-route.ts';
@@ -82,14 +82,25 @@ export class Runtime {
           for (const s of r.sessions.values()) if (s.inflight.latest(u.name)) best = s;
         return best;
       };
+      // … or to the newest held call of a 2026-07-28 client on it, when that one is newer.
+      const held = () => {
+        let best: HeldAsker | undefined;
+        for (const r of this.served) {
+          const a = r.ctx.held.askerFor(u.name);
+          if (a && (!best || a.seq > best.seq)) best = a;
+        }
+        return best;
+      };
       return new Upstream(u, shared.log, creds, {
         capabilities: { sampling: {}, elicitation: {}, roots: {} },
         install: (client) =>
-          installReverseHandlers(client, u.name, target, {
-            sampling: {},
-            elicitation: {},
-            roots: {},
-          }),
+          installReverseHandlers(
+            client,
+            u.name,
+            target,
+            { sampling: {}, elicitation: {}, roots: {} },
+            held,
+          ),
       });
     });
   }

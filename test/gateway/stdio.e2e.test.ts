@@ -83,6 +83,55 @@ describe.each([
     expect(r.json.result.resultType).toBe('complete');
     expect(JSON.stringify(r.json.result.content)).toContain('stateless');
   });
+
+  it('turns the child’s sampling request into input_required, and the retry’s answer back', async () => {
+    const url = `${h.gw.url}${route}`;
+    const token = await h.token(BASE, { route });
+    const name = tool.replace('echo', 'trigger-sampling-request');
+    const call = (id: number, extra: Record<string, unknown> = {}) =>
+      rpc(
+        url,
+        {
+          jsonrpc: '2.0',
+          id,
+          method: 'tools/call',
+          params: {
+            name,
+            arguments: { prompt: 'pick a colour', maxTokens: 5 },
+            ...extra,
+            _meta: {
+              'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+              'io.modelcontextprotocol/clientCapabilities': { sampling: {} },
+            },
+          },
+        },
+        {
+          authorization: `Bearer ${token}`,
+          'mcp-protocol-version': '2026-07-28',
+          'mcp-method': 'tools/call',
+          'mcp-name': name,
+        },
+      );
+    const first = await call(11);
+    expect(first.status, first.text).toBe(200);
+    expect(first.json.result.resultType).toBe('input_required');
+    const asked = Object.entries(first.json.result.inputRequests as Record<string, any>);
+    expect(asked).toHaveLength(1);
+    expect(asked[0][1]).toMatchObject({ method: 'sampling/createMessage' });
+    expect(JSON.stringify(asked[0][1].params)).toContain('pick a colour');
+    const answer = {
+      role: 'assistant',
+      model: 'stdio-test',
+      content: { type: 'text', text: 'teal, said the client' },
+    };
+    const done = await call(12, {
+      requestState: first.json.result.requestState,
+      inputResponses: { [asked[0][0]]: answer },
+    });
+    expect(done.status, done.text).toBe(200);
+    expect(done.json.result.resultType).toBe('complete');
+    expect(JSON.stringify(done.json.result.content)).toContain('teal, said the client');
+  });
 });
 
 describe.each(['/u/crashy/mcp', '/mcp'])(

@@ -5,18 +5,25 @@
 // notification carries `_meta["io.modelcontextprotocol/subscriptionId"]`, the id of the
 // listen request; the stream ends with a result when the gateway shuts down.
 // `resourceSubscriptions` (resources/updated of individual URIs, which replaced
-// resources/subscribe) are honoured for URIs owned by 2026-07-28 upstreams that declare
-// `resources.subscribe`: the gateway opens a listen stream to each such upstream for this
-// client's URIs and relays its updates. URIs it cannot watch (2025-era owners, no owner) are
-// left out of the acknowledgement, as the spec asks for what a server does not support.
+// resources/subscribe) are honoured for URIs whose owner declares `resources.subscribe`: for a
+// 2026-07-28 upstream the gateway opens a listen stream for this client's URIs; for a 2025-era
+// HTTP upstream it opens a session of its own, sends resources/subscribe for each URI and
+// relays the session's resources/updated (era translation), unsubscribing when the client's
+// stream ends. URIs it cannot watch (a shared stdio child, no owner) are left out of the
+// acknowledgement, as the spec asks for what a server does not support.
 
 import type { ServerResponse } from 'node:http';
+import {
+  ResourceUpdatedNotificationSchema,
+  type ClientCapabilities,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { JsonRpcId } from '../transport/errors.ts';
 import { messageEvent } from '../transport/sse.ts';
 import type { ListKind } from '../upstream/upstream.ts';
 import type { RouteContext } from './route-context.ts';
 import type { Upstream } from '../upstream/upstream.ts';
 import { resourceOwner, resourceUpstreams } from './resources.ts';
+import { passedCapabilities } from './sealed-session.ts';
 
 const SUBSCRIPTION_ID = 'io.modelcontextprotocol/subscriptionId';
 /** Comment frames keep idle proxies (and the client) from timing the stream out. */
@@ -102,7 +109,7 @@ export function serveListen(
   });
 }
 
-/** The URIs asked for that the gateway can watch, by the 2026-07-28 upstream that owns them. */
+/** The URIs asked for that the gateway can watch, by the upstream that owns them. */
 function watchable(ctx: RouteContext, asked: unknown): Map<Upstream, string[]> {
   const out = new Map<Upstream, string[]>();
   if (!Array.isArray(asked)) return out;
@@ -111,7 +118,7 @@ function watchable(ctx: RouteContext, asked: unknown): Map<Upstream, string[]> {
     if (typeof uri !== 'string') continue;
     const u = resourceOwner(candidates, uri);
     const caps = u?.catalog?.capabilities.resources as { subscribe?: boolean } | undefined;
-    if (!u?.modern || !caps?.subscribe) continue;
+    if (!u || !caps?.subscribe || (!u.modern && u.kind !== 'http')) continue;
     out.set(u, [...(out.get(u) ?? []), uri]);
   }
   return out;
@@ -125,31 +132,78 @@ function relayUpdates(
   capabilities: Record<string, unknown>,
   send: (params: Record<string, unknown>) => void,
 ): void {
+  const watch = u.modern ? listenModern : subscribeLegacy;
   void (async () => {
     let backoff = 1000;
     while (!signal.aborted) {
       const opened = Date.now();
-      await u
-        .modern!.request(
-          'subscriptions/listen',
-          { notifications: { resourceSubscriptions: uris } },
-          {
-            timeoutMs: Infinity,
-            signal,
-            capabilities,
-            onNotification: (n) => {
-              if (n.method !== 'notifications/resources/updated') return;
-              // The upstream's own subscription id is not the client's.
-              const { _meta: _upstreamMeta, ...params } = n.params ?? {};
-              send(params);
-            },
-          },
-        )
-        .catch(() => undefined);
+      await watch(u, uris, signal, capabilities, send).catch(() => undefined);
       if (signal.aborted) return;
       if (Date.now() - opened > 30_000) backoff = 1000;
       await new Promise((r) => setTimeout(r, backoff).unref());
       backoff = Math.min(backoff * 2, 30_000);
     }
   })();
+}
+
+/** One listen stream to a 2026-07-28 upstream; settles when it ends. */
+async function listenModern(
+  u: Upstream,
+  uris: string[],
+  signal: AbortSignal,
+  capabilities: Record<string, unknown>,
+  send: (params: Record<string, unknown>) => void,
+): Promise<void> {
+  await u.modern!.request(
+    'subscriptions/listen',
+    { notifications: { resourceSubscriptions: uris } },
+    {
+      timeoutMs: Infinity,
+      signal,
+      capabilities,
+      onNotification: (n) => {
+        if (n.method !== 'notifications/resources/updated') return;
+        // The upstream's own subscription id is not the client's.
+        const { _meta: _upstreamMeta, ...params } = n.params ?? {};
+        send(params);
+      },
+    },
+  );
+}
+
+/**
+ * A 2025-era upstream: a session of the gateway's own, subscribed to `uris` (MCP 2025-11-25
+ * "Resources" §Subscriptions); its updates arrive on the session's GET stream. Settles when the
+ * session ends (re-opened by the caller) or the client's stream does (unsubscribed, closed).
+ */
+async function subscribeLegacy(
+  u: Upstream,
+  uris: string[],
+  signal: AbortSignal,
+  capabilities: Record<string, unknown>,
+  send: (params: Record<string, unknown>) => void,
+): Promise<void> {
+  const { client } = await u.sessionClient({
+    capabilities: passedCapabilities(capabilities as ClientCapabilities),
+    install: (c) =>
+      c.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
+        const { _meta: _upstreamMeta, ...params } = n.params;
+        send(params);
+      }),
+  });
+  try {
+    const opts = { timeout: u.config.timeout_ms, signal };
+    for (const uri of uris) await client.subscribeResource({ uri }, opts);
+    await new Promise<void>((done) => {
+      if (signal.aborted) return done();
+      signal.addEventListener('abort', () => done(), { once: true });
+      client.onclose = () => done();
+    });
+    if (signal.aborted)
+      await Promise.all(
+        uris.map((uri) => client.unsubscribeResource({ uri }, { timeout: u.config.timeout_ms })),
+      ).catch(() => undefined);
+  } finally {
+    await client.close().catch(() => undefined);
+  }
 }

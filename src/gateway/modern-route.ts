@@ -44,9 +44,13 @@ const RELAY_CONNECT_MS = 10_000;
 /** How long clients may cache the gateway's lists: the catalog changes on upstream refresh. */
 const LIST_TTL_MS = 30_000;
 
+/** Whether some resource owner can be watched through a listen stream (modern-listen.ts): a
+ *  2026-07-28 upstream, or a 2025-era HTTP one, that declares `resources.subscribe`. */
 const canWatch = (ctx: RouteContext) =>
   resourceUpstreams(ctx).some(
-    (u) => u.modern && (u.catalog?.capabilities.resources as { subscribe?: boolean })?.subscribe,
+    (u) =>
+      (u.modern || u.kind === 'http') &&
+      (u.catalog?.capabilities.resources as { subscribe?: boolean })?.subscribe,
   );
 
 const serverInfo = (ctx: RouteContext) => ({ ...GATEWAY_INFO, title: `mcp-warden ${ctx.path}` });
@@ -155,8 +159,8 @@ export async function serveModern(
           // list_changed on subscriptions/listen (modern-listen.ts).
           capabilities: {
             tools: { listChanged: true },
-            // subscribe: resourceSubscriptions on listen streams, when a 2026-07-28 upstream
-            // can serve them (modern-listen.ts).
+            // subscribe: resourceSubscriptions on listen streams, when an upstream can serve
+            // them (modern-listen.ts).
             resources: { listChanged: true, ...(canWatch(ctx) ? { subscribe: true } : {}) },
             prompts: { listChanged: true },
             completions: {},

@@ -10,6 +10,7 @@ import { McpServer, createMcpHandler, fromJsonSchema } from '@modelcontextprotoc
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { startFixture26Server, type Fixture26Server } from '../conformance/fixture26-server.ts';
 import { rpc, startHarness, type Harness } from './harness.ts';
+import { NOTES, startNotesUpstream, type NotesUpstream } from '../fixtures/notes-upstream.ts';
 
 const V = '2026-07-28';
 const META = {
@@ -52,14 +53,17 @@ describe('subscriptions/listen on /mcp', () => {
   });
 
   let watched: Awaited<ReturnType<typeof startWatchedUpstream>>;
+  let notes: NotesUpstream;
 
   beforeAll(async () => {
     fx = await startFixture26Server({ legacy: 'reject' });
     watched = await startWatchedUpstream();
+    notes = await startNotesUpstream();
     h = await startHarness({
       upstreams: [
         { name: 'fx', url: fx.url, default_scope: 'mcp:tools:call' },
         { name: 'w', url: watched.url, default_scope: 'mcp:tools:call' },
+        { name: 'notes', url: notes.url, default_scope: 'mcp:tools:call' },
       ],
     });
     token = await h.token(['mcp:tools:call'], { route: '/mcp' });
@@ -68,6 +72,7 @@ describe('subscriptions/listen on /mcp', () => {
     await h?.close();
     await fx?.close();
     await watched?.close();
+    await notes?.close();
   });
 
   const listen = (id: number, notifications: Record<string, unknown>, signal?: AbortSignal) =>
@@ -166,6 +171,36 @@ describe('subscriptions/listen on /mcp', () => {
       params: { uri: WATCHED, _meta: { 'io.modelcontextprotocol/subscriptionId': 11 } },
     });
     ac.abort();
+  });
+
+  it('relays resources/updated from a 2025-era upstream it subscribes to, and unsubscribes after', async () => {
+    const ac = new AbortController();
+    const res = await listen(13, { resourceSubscriptions: [NOTES[0], WATCHED] }, ac.signal);
+    const it = frames(res);
+    const ack = (await it.next()).value!;
+    expect(ack.params.notifications).toEqual({ resourceSubscriptions: [NOTES[0], WATCHED] });
+    // The gateway's own session subscribes asynchronously: wait for it upstream.
+    for (let i = 0; i < 100 && notes.subscribers(NOTES[0]) === 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(notes.subscribers(NOTES[0])).toBe(1);
+    expect(notes.subscribers(NOTES[1])).toBe(0); // only what the client asked for
+    const next = it.next();
+    let got: IteratorResult<Record<string, any>> | undefined;
+    void next.then((r) => (got = r));
+    // Its GET stream may open a moment after the subscription: touch until an update arrives.
+    for (let i = 0; i < 50 && !got; i++) {
+      await notes.touch(NOTES[0]);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await next).value).toMatchObject({
+      method: 'notifications/resources/updated',
+      params: { uri: NOTES[0], _meta: { 'io.modelcontextprotocol/subscriptionId': 13 } },
+    });
+    // The client leaves: the gateway unsubscribes and ends its upstream session.
+    ac.abort();
+    for (let i = 0; i < 100 && notes.subscribers(NOTES[0]) > 0; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(notes.subscribers(NOTES[0])).toBe(0);
   });
 
   it('sends only the kinds asked for, and ends the stream with a result at shutdown', async () => {

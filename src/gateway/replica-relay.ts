@@ -62,6 +62,20 @@ export function relayToReplica(
   headers['content-length'] = String(Buffer.byteLength(body));
   headers[FORWARDED_HEADER] = self ?? 'unknown';
   return new Promise<number>((ok, fail) => {
+    let settled = false;
+    /** Settles once: the owner's status when its answer ended, else why the relay failed. */
+    const settle = (status: number, e?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(connecting);
+      if (!e) return ok(status);
+      if (!res.headersSent)
+        return fail(
+          httpError('UPSTREAM_UNAVAILABLE', `replica ${replica} holding the call: ${e.message}`),
+        );
+      res.destroy(e); // the answer had started: cut it, as a dying upstream's would be
+      ok(502);
+    };
     const out = (url.protocol === 'https:' ? httpsRequest : httpRequest)(url, {
       method: 'POST',
       headers,
@@ -76,27 +90,22 @@ export function relayToReplica(
       if (!socket.connecting) clearTimeout(connecting);
       else socket.once('connect', () => clearTimeout(connecting));
     });
-    out.once('close', () => clearTimeout(connecting));
-    out.once('error', (e) => {
-      if (!res.headersSent)
-        return fail(
-          httpError('UPSTREAM_UNAVAILABLE', `replica ${replica} holding the call: ${e.message}`),
-        );
-      res.destroy(e);
-      ok(502);
+    out.on('error', (e) => settle(502, e));
+    let answered = false;
+    out.once('close', () => {
+      if (!answered) settle(502, new Error('the connection closed before an answer'));
     });
     out.once('response', (answer) => {
+      answered = true;
       const status = answer.statusCode ?? 502;
       const fwd: Record<string, string | string[]> = {};
       for (const [k, v] of Object.entries(answer.headers))
         if (v !== undefined && !HOP_BY_HOP.has(k)) fwd[k] = v;
       res.writeHead(status, fwd);
       answer.pipe(res);
-      answer.once('end', () => ok(status));
-      answer.once('error', (e) => {
-        res.destroy(e);
-        ok(502);
-      });
+      answer.once('end', () => settle(status));
+      answer.on('error', (e) => settle(502, e));
+      answer.once('close', () => settle(502, new Error('the answer was cut')));
     });
     // The client left: so does the relayed exchange (MCP 2026-07-28: closing is cancelling).
     res.once('close', () => {

@@ -1,7 +1,8 @@
 // The 2026-07-28 conformance fixture upstream: an SDK v2 server (createMcpHandler) serving
 // every tool, resource and prompt the 2026-07-28 server requirements of
 // @modelcontextprotocol/conformance 0.2.0-alpha.12 call, including the multi-round-trip
-// (input_required) tools with HMAC-sealed requestState. It is the `direct` baseline of
+// (input_required) tools with HMAC-sealed requestState, and the tasks extension (SEP-2663) the
+// tasks-* scenarios exercise. It is the `direct` baseline of
 // `npm run conformance -- --spec 2026-07-28` and the upstream `fixture26` of the gateway targets.
 //
 //   legacy: 'reject'    modern-only: a 2025-era request is answered with the
@@ -17,7 +18,9 @@ import { createMcpHandler } from '@modelcontextprotocol/server';
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { hostAllowed, listenFixture, reply } from './fixture/http-guard.ts';
 import { createStateCodec } from './fixture26/mrtr.ts';
-import { createFixture26Server } from './fixture26/server.ts';
+import { FIXTURE26_INFO, createFixture26Server } from './fixture26/server.ts';
+import { withTaskCalls } from './fixture26/task-calls.ts';
+import { TaskStore } from './fixture26/tasks.ts';
 
 export type Fixture26Legacy = 'reject' | 'fallback';
 
@@ -43,13 +46,15 @@ export async function startFixture26Server(opts: Fixture26Options = {}): Promise
   const host = opts.host ?? '127.0.0.1';
   const legacy = opts.legacy ?? 'reject';
   const codec = createStateCodec(opts.stateKey);
+  const tasks = new TaskStore();
   // The factory runs once per request; `notify` is read only when a trigger tool runs, after
   // the handler exists.
-  const mcp = createMcpHandler(() => createFixture26Server({ codec, notify: mcp.notify }), {
+  const mcp = createMcpHandler(() => createFixture26Server({ codec, notify: mcp.notify, tasks }), {
     legacy: legacy === 'fallback' ? 'stateless' : 'reject',
     onerror: () => {}, // rejections are answered on the wire; nothing else to report
   });
-  const serve = toNodeHandler(mcp);
+  // Task-creating tools/call is answered in front of the SDK (task-calls.ts says why).
+  const serve = toNodeHandler(withTaskCalls(mcp, tasks, FIXTURE26_INFO));
 
   const server = await listenFixture(
     (req, res) => {
@@ -67,6 +72,7 @@ export async function startFixture26Server(opts: Fixture26Options = {}): Promise
     url: server.url,
     legacy,
     async close() {
+      tasks.close();
       await mcp.close();
       await server.close();
     },

@@ -31,6 +31,7 @@ import { SealedSessions, negotiatedVersion, type SessionsConfig } from './sealed
 import type { RouteContext } from './route-context.ts';
 import { injectTraceHeaders } from '../telemetry/index.ts';
 import { MRTR_METHODS, clientAnswer, type StateBinding } from './modern-request.ts';
+import { TASK_METHODS, clientTaskAnswer } from './task-ids.ts';
 
 export interface ProxyOutcome {
   status: number;
@@ -323,6 +324,15 @@ export class DropInProxy {
             p.listIds.has(m.id),
           );
           if (shown) out = { ...(out ?? m), result: shown };
+          // The tasks extension: the client sees the gateway's task ids, never the upstream's.
+          const task = clientTaskAnswer(
+            (out ?? m).result as Record<string, unknown>,
+            this.ctx.taskIds,
+            p.binding.upstream,
+            p.binding.principal,
+            p.binding.taskId,
+          );
+          if (task) out = { ...(out ?? m), result: task };
         }
       }
       return out;
@@ -438,10 +448,13 @@ export class DropInProxy {
 }
 
 /** Whether the answer passes through onMessage rewrites (else it is piped by http-proxy). */
+/** Answers the gateway rewrites (filtered lists, results shown as audited, sealed request
+ *  states and task ids) are read here; the rest stream through http-proxy untouched. */
 const selfHandled = (p: Pending): boolean =>
   p.listIds.size > 0 ||
   p.call ||
-  (p.binding !== undefined && MRTR_METHODS.has(p.msg?.method ?? ''));
+  (p.binding !== undefined &&
+    (MRTR_METHODS.has(p.msg?.method ?? '') || TASK_METHODS.has(p.msg?.method ?? '')));
 
 /** What the client is told when the upstream gave no (usable) answer. */
 function upstreamError(name: string, err: Error, timedOut: boolean) {

@@ -36,6 +36,7 @@ import type { ServedRoute } from './served-route.ts';
 import { activeSpan, serverSpan, withSpan } from '../telemetry/index.ts';
 import { classify, LEGACY, type Era } from '../transport/era.ts';
 import { bindingOf, prepareDropIn, type StateBinding } from './modern-request.ts';
+import { prepareTaskRequest } from './task-ids.ts';
 import { checkParamHeaders } from '../transport/param-headers.ts';
 import { serveModern } from './modern-route.ts';
 import { SpanKind } from '@opentelemetry/api';
@@ -299,7 +300,15 @@ async function stages(
       if (route.kind === 'proxy') {
         const up = route.proxy.upstream;
         binding = bindingOf(msg, subject, up.name);
-        body = prepareDropIn(req, msg, body!, route.ctx.states, binding);
+        body =
+          prepareTaskRequest(
+            req,
+            msg,
+            route.ctx.taskIds,
+            up.name,
+            binding.principal,
+            era.capabilities,
+          ) ?? prepareDropIn(req, msg, body!, route.ctx.states, binding);
       }
     }
     const session =

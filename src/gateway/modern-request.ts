@@ -14,6 +14,7 @@ import type { JsonRpcMessage } from '../transport/body.ts';
 import { httpError } from '../transport/errors.ts';
 import { sessionSubject } from '../session/seal.ts';
 import { requestDigest, type RequestStateSealer } from '../session/request-state.ts';
+import { TASK_METHODS } from './task-ids.ts';
 
 /** Methods that may answer `input_required` (MCP 2026-07-28 MRTR). */
 export const MRTR_METHODS = new Set(['tools/call', 'prompts/get', 'resources/read']);
@@ -23,13 +24,19 @@ export interface StateBinding {
   principal: string;
   digest: string;
   upstream: string;
+  /** A task request's task id as the client sent it (task-ids.ts): its answer names it so. */
+  taskId?: string;
 }
 
 export function bindingOf(msg: JsonRpcMessage, subject: Subject, upstream: string): StateBinding {
+  const params = msg.params as Record<string, unknown> | undefined;
   return {
     principal: sessionSubject(subject),
-    digest: requestDigest(msg.method!, msg.params as Record<string, unknown> | undefined),
+    digest: requestDigest(msg.method!, params),
     upstream,
+    ...(TASK_METHODS.has(msg.method!) && typeof params?.taskId === 'string'
+      ? { taskId: params.taskId }
+      : {}),
   };
 }
 

@@ -18,6 +18,8 @@ import {
   META_CLIENT_CAPABILITIES,
   META_PROTOCOL_VERSION,
   SUPPORTED_VERSIONS,
+  TASKS_EXTENSION,
+  declaresTasks,
   type Era,
 } from '../transport/era.ts';
 import { isWardenError } from '../errors/index.ts';
@@ -31,6 +33,7 @@ import { resourceOwner, resourceUpstreams } from './resources.ts';
 import type { RouteContext } from './route-context.ts';
 import type { Step } from './held-calls.ts';
 import { serveListen } from './modern-listen.ts';
+import { clientTaskAnswer, forwardTaskRequest } from './task-ids.ts';
 import { HeldElsewhere, mayRelay, relayToReplica } from './replica-relay.ts';
 
 type Modern = Extract<Era, { era: 'modern' }>;
@@ -164,6 +167,10 @@ export async function serveModern(
             resources: { listChanged: true, ...(canWatch(ctx) ? { subscribe: true } : {}) },
             prompts: { listChanged: true },
             completions: {},
+            // The tasks extension (SEP-2663), when an upstream offers it (task-ids.ts).
+            ...(ctx.upstreams.some((u) => u.modern && declaresTasks(u.catalog?.capabilities))
+              ? { extensions: { [TASKS_EXTENSION]: {} } }
+              : {}),
           },
           serverInfo: serverInfo(ctx),
           _meta: { [META_SERVER_INFO]: serverInfo(ctx) },
@@ -210,6 +217,18 @@ export async function serveModern(
         const r = await forward(owner, params);
         return r.resultType === 'input_required' ? r : { ttlMs: 0, cacheScope: 'private', ...r };
       }
+      case 'tasks/get':
+      case 'tasks/update':
+      case 'tasks/cancel': {
+        const a = await forwardTaskRequest(ctx, msg, bindingOf(msg, subject, '').principal, {
+          capabilities: era.capabilities,
+          meta: clientMeta(params._meta),
+          onNotification: (n) => reply.notify(n),
+          signal: abort.signal,
+        });
+        if ('error' in a) throw rpcError(a.error.code, a.error.message, a.error.data);
+        return a.result;
+      }
       case 'completion/complete': {
         const target = completionTarget(ctx, params.ref as never);
         if (!target) throw rpcError(-32602, 'Unknown completion reference');
@@ -230,11 +249,7 @@ export async function serveModern(
     const binding = bindingOf(msg, subject, upstream.name);
     const opened = openState(ctx.states, msg, binding);
     const { requestState: _rs, _meta, ...rest } = p;
-    // The client's own `_meta` (progress token, log level, trace context) goes on; the
-    // envelope is the gateway's to write for its own request.
-    const meta = { ...(_meta as Result | undefined) };
-    delete meta[META_PROTOCOL_VERSION];
-    delete meta[META_CLIENT_CAPABILITIES];
+    const meta = clientMeta(_meta);
     const t0 = performance.now();
     try {
       if (upstream.modern) {
@@ -251,8 +266,8 @@ export async function serveModern(
           },
         );
         if (a.error) throw rpcError(a.error.code, a.error.message, a.error.data);
-        const r = a.result!;
-        return clientAnswer(r, ctx.states, binding, false) ?? r;
+        const r = clientAnswer(a.result!, ctx.states, binding, false) ?? a.result!;
+        return clientTaskAnswer(r, ctx.taskIds, upstream.name, binding.principal, undefined) ?? r;
       }
       // A 2025-era upstream: the call runs in a held upstream session (era translation).
       const { inputResponses, ...call } = rest;
@@ -291,6 +306,15 @@ export async function serveModern(
       ctx.metrics.upstreamLatency(upstream.name, method, (performance.now() - t0) / 1000);
     }
   }
+}
+
+/** The client's own `_meta` (progress token, log level, trace context) goes on; the envelope
+ *  is the gateway's to write for its own request. */
+function clientMeta(_meta: unknown): Result {
+  const meta = { ...(_meta as Result | undefined) };
+  delete meta[META_PROTOCOL_VERSION];
+  delete meta[META_CLIENT_CAPABILITIES];
+  return meta;
 }
 
 /** MCP 2026-07-28 Streamable HTTP: an unknown (or removed: initialize, ping, logging/setLevel,

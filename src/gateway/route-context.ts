@@ -59,6 +59,8 @@ export class RouteContext {
   readonly ledger = new Ledger();
   /** Seals MCP 2026-07-28 `requestState`s; the runtime sets one keyed by `sessions.keys`. */
   states: RequestStateSealer = createRequestStateSealer({ keys: [] });
+  /** Seals the task ids of the tasks extension (task-ids.ts); keyed and timed like sessions. */
+  taskIds: RequestStateSealer = createRequestStateSealer({ keys: [], ttlMs: 86_400_000 });
   /** 2025-era upstream calls of 2026-07-28 clients, held across MRTR rounds (held-calls.ts). */
   readonly held = new HeldCalls();
   /** `sessions.advertise_url`: this replica's address in the states of the calls it holds. */

@@ -137,6 +137,12 @@ export class Runtime {
     // One sealer for every route: a state sealed on /mcp is opened by any replica's /mcp.
     const states = createRequestStateSealer({ keys: config.sessions.keys });
     aggCtx.states = states;
+    // Task ids (tasks extension) live as long as sealed sessions.
+    const taskIds = createRequestStateSealer({
+      keys: config.sessions.keys,
+      ttlMs: config.sessions.ttl_s * 1000,
+    });
+    aggCtx.taskIds = taskIds;
     aggCtx.replica = config.sessions.advertise_url;
     const aggServed = new ServedRoute(aggCtx, config.sessions);
     this.served.push(aggServed);
@@ -151,6 +157,7 @@ export class Runtime {
         shared.metrics,
       );
       ctx.states = states;
+      ctx.taskIds = taskIds;
       ctx.replica = config.sessions.advertise_url;
       let route: McpRoute;
       if (u.kind === 'http')

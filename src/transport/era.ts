@@ -42,11 +42,33 @@ export const LEGACY: Era = { era: 'legacy' };
 export const isModernVersion = (v: unknown): boolean =>
   typeof v === 'string' && MODERN_VERSIONS.includes(v);
 
-/** Methods whose `Mcp-Name` header mirrors a body field (2026-07-28 Streamable HTTP). */
-const NAME_SOURCE: Record<string, 'name' | 'uri'> = {
-  'tools/call': 'name',
-  'prompts/get': 'name',
-  'resources/read': 'uri',
+/** Methods whose `Mcp-Name` header mirrors a body field (2026-07-28 Streamable HTTP), and
+ *  whether the header must be sent. The tasks extension (SEP-2663) routes its methods by
+ *  `taskId`; a client that omits the header there is not refused. */
+const NAME_SOURCE: Record<string, { field: 'name' | 'uri' | 'taskId'; required: boolean }> = {
+  'tools/call': { field: 'name', required: true },
+  'prompts/get': { field: 'name', required: true },
+  'resources/read': { field: 'uri', required: true },
+  'tasks/get': { field: 'taskId', required: false },
+  'tasks/update': { field: 'taskId', required: false },
+  'tasks/cancel': { field: 'taskId', required: false },
+};
+
+/** The value a request's `Mcp-Name` header carries (not yet header-encoded), if any. */
+export function nameHeaderOf(method: string, params: Record<string, unknown>): string | undefined {
+  const source = NAME_SOURCE[method];
+  const v = source ? params[source.field] : undefined;
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** The tasks extension (SEP-2663): declared per request under
+ *  `_meta["io.modelcontextprotocol/clientCapabilities"].extensions`, and by servers under
+ *  `capabilities.extensions`. */
+export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
+
+export const declaresTasks = (capabilities: Record<string, unknown> | undefined): boolean => {
+  const ext = capabilities?.extensions as Record<string, unknown> | undefined;
+  return ext !== undefined && typeof ext === 'object' && ext !== null && TASKS_EXTENSION in ext;
 };
 
 const meta = (m: JsonRpcMessage): Record<string, unknown> | undefined => {
@@ -181,12 +203,13 @@ function checkMethodHeader(headers: IncomingHttpHeaders, method: string): void {
 }
 
 function checkNameHeader(headers: IncomingHttpHeaders, m: JsonRpcMessage): void {
-  const field = NAME_SOURCE[m.method!];
-  if (!field) return;
+  const source = NAME_SOURCE[m.method!];
+  if (!source) return;
+  const field = source.field;
   const body = (m.params as Record<string, unknown> | undefined)?.[field];
   const h = header(headers, 'mcp-name');
   if (h === undefined) {
-    if (body === undefined) return;
+    if (body === undefined || !source.required) return;
     throw mismatch(
       `the body carries params.${field}=${JSON.stringify(body)} but the required Mcp-Name header is absent`,
       'Mcp-Name',

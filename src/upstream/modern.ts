@@ -13,6 +13,7 @@ import {
   META_PROTOCOL_VERSION,
   MODERN_VERSIONS,
   encodeHeaderValue,
+  nameHeaderOf,
 } from '../transport/era.ts';
 import { paramHeaders } from '../transport/param-headers.ts';
 import { SseEventTooLargeError, SseParser } from '../transport/sse.ts';
@@ -109,12 +110,8 @@ export class ModernClient {
       'mcp-protocol-version': MODERN_VERSION,
       'mcp-method': method,
     };
-    const name = params.name ?? params.uri;
-    if (
-      typeof name === 'string' &&
-      (method === 'tools/call' || method === 'prompts/get' || method === 'resources/read')
-    )
-      headers['mcp-name'] = encodeHeaderValue(name);
+    const name = nameHeaderOf(method, params);
+    if (name !== undefined) headers['mcp-name'] = encodeHeaderValue(name);
     if (method === 'tools/call')
       Object.assign(headers, paramHeaders(opts.inputSchema, params.arguments));
     injectTraceHeaders(headers);

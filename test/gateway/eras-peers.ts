@@ -186,7 +186,7 @@ export function modern(
     'mcp-protocol-version': V26,
     'mcp-method': method,
   };
-  const name = params.name ?? params.uri;
+  const name = params.name ?? params.uri ?? params.taskId; // Mcp-Name mirrors the routing field
   if (typeof name === 'string') headers['mcp-name'] = name;
   const _meta = {
     'io.modelcontextprotocol/protocolVersion': V26,

@@ -331,6 +331,7 @@ export class DropInProxy {
             p.binding.upstream,
             p.binding.principal,
             p.binding.taskId,
+            p.call ? String((p.msg?.params as { name?: unknown } | undefined)?.name) : undefined,
           );
           if (task) out = { ...(out ?? m), result: task };
         }

@@ -36,7 +36,7 @@ import type { ServedRoute } from './served-route.ts';
 import { activeSpan, serverSpan, withSpan } from '../telemetry/index.ts';
 import { classify, LEGACY, type Era } from '../transport/era.ts';
 import { bindingOf, prepareDropIn, type StateBinding } from './modern-request.ts';
-import { prepareTaskRequest } from './task-ids.ts';
+import { prepareTaskRequest, taskToolResult } from './task-ids.ts';
 import { checkParamHeaders } from '../transport/param-headers.ts';
 import { serveModern } from './modern-route.ts';
 import { SpanKind } from '@opentelemetry/api';
@@ -300,15 +300,16 @@ async function stages(
       if (route.kind === 'proxy') {
         const up = route.proxy.upstream;
         binding = bindingOf(msg, subject, up.name);
-        body =
-          prepareTaskRequest(
-            req,
-            msg,
-            route.ctx.taskIds,
-            up.name,
-            binding.principal,
-            era.capabilities,
-          ) ?? prepareDropIn(req, msg, body!, route.ctx.states, binding);
+        const task = prepareTaskRequest(
+          req,
+          msg,
+          route.ctx.taskIds,
+          up.name,
+          binding.principal,
+          era.capabilities,
+        );
+        if (task) rec.tool = task.tool ?? null; // the tool whose call created the task
+        body = task?.body ?? prepareDropIn(req, msg, body!, route.ctx.states, binding);
       }
     }
     const session =
@@ -377,6 +378,8 @@ async function stages(
                 rec.error_message = out.answer.error.message;
             } else if (out.answer?.result !== undefined && msg?.method === 'tools/call')
               applyResult(rec, out.answer.result);
+            else if (taskToolResult(out.answer?.result) !== undefined)
+              applyResult(rec, taskToolResult(out.answer!.result));
             // A tools/call answer is held by the proxy until this resolves (sync mode).
             return call ? audit.hold(out.status) : undefined;
           },

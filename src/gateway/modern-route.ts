@@ -33,7 +33,7 @@ import { resourceOwner, resourceUpstreams } from './resources.ts';
 import type { RouteContext } from './route-context.ts';
 import type { Step } from './held-calls.ts';
 import { serveListen } from './modern-listen.ts';
-import { clientTaskAnswer, forwardTaskRequest } from './task-ids.ts';
+import { clientTaskAnswer, forwardTaskRequest, taskToolResult } from './task-ids.ts';
 import { HeldElsewhere, mayRelay, relayToReplica } from './replica-relay.ts';
 
 type Modern = Extract<Era, { era: 'modern' }>;
@@ -226,7 +226,11 @@ export async function serveModern(
           onNotification: (n) => reply.notify(n),
           signal: abort.signal,
         });
+        // The record names the task's tool, and a completed task's result (as tools/call's).
+        audit.rec.tool = a.tool ?? null;
         if ('error' in a) throw rpcError(a.error.code, a.error.message, a.error.data);
+        const done = taskToolResult(a.result);
+        if (done !== undefined) applyResult(audit.rec, done);
         return a.result;
       }
       case 'completion/complete': {
@@ -267,7 +271,10 @@ export async function serveModern(
         );
         if (a.error) throw rpcError(a.error.code, a.error.message, a.error.data);
         const r = clientAnswer(a.result!, ctx.states, binding, false) ?? a.result!;
-        return clientTaskAnswer(r, ctx.taskIds, upstream.name, binding.principal, undefined) ?? r;
+        const tool = method === 'tools/call' ? String(msg.params?.name) : undefined;
+        return (
+          clientTaskAnswer(r, ctx.taskIds, upstream.name, binding.principal, undefined, tool) ?? r
+        );
       }
       // A 2025-era upstream: the call runs in a held upstream session (era translation).
       const { inputResponses, ...call } = rest;

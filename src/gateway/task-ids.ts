@@ -31,8 +31,14 @@ export function sealTaskId(
   upstream: string,
   taskId: string,
   principal: string,
+  /** The tool as the client called it: task requests' audit records name it. */
+  tool?: string,
 ): string {
-  return taskIds.seal({ upstream, state: taskId }, principal, TASK_BINDING);
+  return taskIds.seal(
+    { upstream, state: taskId, ...(tool ? { tool } : {}) },
+    principal,
+    TASK_BINDING,
+  );
 }
 
 /** The upstream and its task id behind a client's task id; undefined when it is not one the
@@ -41,10 +47,12 @@ export function openTaskId(
   taskIds: RequestStateSealer,
   token: unknown,
   principal: string,
-): { upstream: string; taskId: string } | undefined {
+): { upstream: string; taskId: string; tool?: string } | undefined {
   if (typeof token !== 'string') return undefined;
   const s = taskIds.open(token, principal, TASK_BINDING);
-  return s && typeof s.state === 'string' ? { upstream: s.upstream, taskId: s.state } : undefined;
+  return s && typeof s.state === 'string'
+    ? { upstream: s.upstream, taskId: s.state, tool: s.tool }
+    : undefined;
 }
 
 /** -32021 for a task request whose client did not declare the extension (SEP-2663). */
@@ -63,8 +71,8 @@ export const unknownTask = (taskId: unknown) =>
 
 /**
  * The drop-in route: a task request goes to the upstream with the upstream's own task id, in
- * the body and in `Mcp-Name`. Returns the body to forward, or undefined when `msg` is not a
- * task request.
+ * the body and in `Mcp-Name`. Returns the body to forward and the task's tool, or undefined
+ * when `msg` is not a task request.
  */
 export function prepareTaskRequest(
   req: IncomingMessage,
@@ -73,7 +81,7 @@ export function prepareTaskRequest(
   upstream: string,
   principal: string,
   capabilities: Record<string, unknown>,
-): Buffer | undefined {
+): { body: Buffer; tool?: string } | undefined {
   if (!TASK_METHODS.has(msg.method!)) return undefined;
   requireTasks(msg.method!, capabilities);
   const params = (msg.params ?? {}) as Record<string, unknown>;
@@ -83,7 +91,7 @@ export function prepareTaskRequest(
     req.headers['mcp-name'] = encodeHeaderValue(opened.taskId);
   const out = Buffer.from(JSON.stringify({ ...msg, params: { ...params, taskId: opened.taskId } }));
   req.headers['content-length'] = String(out.length);
-  return out;
+  return { body: out, tool: opened.tool };
 }
 
 /**
@@ -97,11 +105,20 @@ export function clientTaskAnswer(
   principal: string,
   /** The client's task id, when the request was a task request. */
   clientTaskId: string | undefined,
+  /** The tool called, when the request was a tools/call. */
+  tool?: string,
 ): Record<string, unknown> | undefined {
   if (typeof result.taskId !== 'string') return undefined;
   if (clientTaskId !== undefined) return { ...result, taskId: clientTaskId };
   if (result.resultType !== 'task') return undefined;
-  return { ...result, taskId: sealTaskId(taskIds, upstream, result.taskId, principal) };
+  return { ...result, taskId: sealTaskId(taskIds, upstream, result.taskId, principal, tool) };
+}
+
+/** The tool result a task request's answer carries: a completed task's (SEP-2663 inlines it
+ *  in tasks/get), for the audit record's result summary. */
+export function taskToolResult(result: unknown): unknown {
+  const r = result as { status?: unknown; result?: unknown } | undefined;
+  return r?.status === 'completed' ? r.result : undefined;
 }
 
 /**
@@ -118,7 +135,9 @@ export async function forwardTaskRequest(
     onNotification: (n: { method: string; params?: Record<string, unknown> }) => void;
     signal: AbortSignal;
   },
-): Promise<{ result: Record<string, unknown> } | { error: UpstreamRpcError }> {
+): Promise<
+  { tool?: string } & ({ result: Record<string, unknown> } | { error: UpstreamRpcError })
+> {
   requireTasks(msg.method!, opts.capabilities);
   const { _meta, ...params } = (msg.params ?? {}) as Record<string, unknown>;
   const opened = openTaskId(ctx.taskIds, params.taskId, principal);
@@ -129,9 +148,10 @@ export async function forwardTaskRequest(
     { ...params, taskId: opened.taskId },
     { ...opts, timeoutMs: upstream.config.timeout_ms },
   );
-  if (a.error) return { error: a.error };
+  if (a.error) return { tool: opened.tool, error: a.error };
   const r = a.result!;
   return {
+    tool: opened.tool,
     result: clientTaskAnswer(r, ctx.taskIds, upstream.name, principal, String(params.taskId)) ?? r,
   };
 }

@@ -25,6 +25,8 @@ export interface RequestState {
   held?: string;
   /** `sessions.advertise_url` of the replica holding `held`, where other replicas relay to. */
   replica?: string;
+  /** A task id (gateway/task-ids.ts): the tool whose call created the task, for the audit. */
+  tool?: string;
   /** Epoch ms when sealed. */
   createdAt: number;
 }

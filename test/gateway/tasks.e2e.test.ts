@@ -4,7 +4,7 @@
 // the owning upstream under its own id, and the refusals: no extension declared → -32021,
 // another subject's or a forged task id → -32602.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startFixture26Server, type Fixture26Server } from '../conformance/fixture26-server.ts';
 import { modern } from './eras-peers.ts';
 import { startHarness, type Harness } from './harness.ts';
@@ -67,9 +67,18 @@ describe.each([
     // Without the extension declared: -32021 before any id is looked at.
     const undeclared = await modern(url(), alice, 5, 'tasks/get', { taskId }, {});
     expect(undeclared.json.error).toMatchObject({ code: -32021 });
-    // The call is audited once, as allowed and answered.
+    // The call is audited once, as allowed and answered; the polls name its tool, and the one
+    // that got the finished task carries the tool's result summary.
     const recs = h.audit().filter((r) => r.route === route && r.request_id === 2);
     expect(recs).toMatchObject([{ method: 'tools/call', decision: 'allow', outcome: 'ok' }]);
+    const polls = () =>
+      h.audit().filter((r) => r.route === route && r.method === 'tasks/get' && r.outcome === 'ok');
+    await vi.waitFor(() => expect(polls().some((r) => r.result)).toBe(true));
+    expect(polls().every((r) => r.tool === tool && r.subject === 'alice')).toBe(true);
+    expect(polls().find((r) => r.result)?.result).toMatchObject({
+      is_error: false,
+      content_types: ['text'],
+    });
   });
 
   it('cancels a running task through tasks/cancel', async () => {

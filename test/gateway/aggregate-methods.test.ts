@@ -4,13 +4,9 @@
 // the gateway, in front of the conformance fixture (HTTP, SDK server) and a second SDK upstream
 // that offers subscriptions but no completions; tokens from the demo issuer.
 
-import { createServer, type Server as HttpServer } from 'node:http';
-import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import {
   CallToolRequestSchema,
   ListResourcesRequestSchema,
@@ -26,10 +22,10 @@ import { buildConfig } from '../../src/config/index.ts';
 import { startFixtureServer, type FixtureServer } from '../conformance/fixture-server.ts';
 import { TEXTS } from '../conformance/fixture/content.ts';
 import { rawSession, rpc, startHarness, type Harness } from './harness.ts';
+import { serveSessions } from '../fixtures/session-server.ts';
 
 /** An SDK upstream with subscribable resources (notes://a, notes://b), no completions. */
 async function startNotes(): Promise<{ url: string; close(): Promise<void> }> {
-  const transports = new Map<string, StreamableHTTPServerTransport>();
   const session = () => {
     const subs = new Set<string>();
     const server = new Server(
@@ -71,32 +67,7 @@ async function startNotes(): Promise<{ url: string; close(): Promise<void> }> {
     });
     return server;
   };
-  const http: HttpServer = createServer((req, res) => {
-    const sid = req.headers['mcp-session-id'];
-    let t = typeof sid === 'string' ? transports.get(sid) : undefined;
-    if (!t && sid) return void res.writeHead(404).end();
-    void (async () => {
-      if (!t) {
-        const fresh = new StreamableHTTPServerTransport({
-          sessionIdGenerator: randomUUID,
-          onsessioninitialized: (id) => void transports.set(id, fresh),
-        });
-        await session().connect(fresh);
-        t = fresh;
-      }
-      await t.handleRequest(req, res);
-    })();
-  });
-  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
-  const { port } = http.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/mcp`,
-    close: async () => {
-      await Promise.all([...transports.values()].map((t) => t.close()));
-      http.closeAllConnections();
-      await new Promise((r) => http.close(r));
-    },
-  };
+  return serveSessions(session);
 }
 
 /** Polls `cond` (no timing assertion: gives up after `n` rounds of `step`). */

@@ -4,6 +4,7 @@
 import { once } from 'node:events';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { split } from './split.ts';
 import { SseEventBound } from '../../src/transport/sse-bound.ts';
 import { SseParser } from '../../src/transport/sse.ts';
 
@@ -17,18 +18,6 @@ async function pass(chunks: string[], limit: number, trailer?: string): Promise<
   await closed;
   return out;
 }
-
-const split = (s: string, cuts: number[]): string[] => {
-  const at = [...new Set(cuts.map((c) => c % (s.length + 1)))].sort((a, b) => a - b);
-  const out: string[] = [];
-  let prev = 0;
-  for (const c of at) {
-    out.push(s.slice(prev, c));
-    prev = c;
-  }
-  out.push(s.slice(prev));
-  return out;
-};
 
 const eventArb = fc.record({
   data: fc.array(fc.stringMatching(/^[ -~]{0,30}$/), { minLength: 1, maxLength: 3 }),

@@ -4,25 +4,13 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { split } from './split.ts';
 import { SseEventTooLargeError, SseParser, type SseEvent } from '../../src/transport/sse.ts';
 
 const feedAll = (chunks: string[], max?: number): { events: SseEvent[]; rest: string } => {
   const p = new SseParser(max);
   const events = chunks.flatMap((c) => p.feed(c));
   return { events, rest: p.rest() };
-};
-
-/** Splits `s` at the given cut points. */
-const split = (s: string, cuts: number[]): string[] => {
-  const at = [...new Set(cuts.map((c) => c % (s.length + 1)))].sort((a, b) => a - b);
-  const out: string[] = [];
-  let prev = 0;
-  for (const c of at) {
-    out.push(s.slice(prev, c));
-    prev = c;
-  }
-  out.push(s.slice(prev));
-  return out;
 };
 
 describe('SseParser', () => {

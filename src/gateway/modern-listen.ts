@@ -9,8 +9,9 @@
 // 2026-07-28 upstream the gateway opens a listen stream for this client's URIs; for a 2025-era
 // HTTP upstream it opens a session of its own, sends resources/subscribe for each URI and
 // relays the session's resources/updated (era translation), unsubscribing when the client's
-// stream ends. URIs it cannot watch (a shared stdio child, no owner) are left out of the
-// acknowledgement, as the spec asks for what a server does not support.
+// stream ends; a stdio child's one shared session is subscribed once more and its updates fanned
+// out to this stream as to any session that holds the URI (notices.ts). URIs nobody owns are
+// left out of the acknowledgement, as the spec asks for what a server does not support.
 
 import type { ServerResponse } from 'node:http';
 import {
@@ -24,6 +25,8 @@ import type { RouteContext } from './route-context.ts';
 import type { Upstream } from '../upstream/upstream.ts';
 import { resourceOwner, resourceUpstreams } from './resources.ts';
 import { passedCapabilities } from './sealed-session.ts';
+import { coversUri, joinShared, leaveShared, sharedUsers, type NoticeTarget } from './notices.ts';
+import { InFlight } from './relay.ts';
 
 const SUBSCRIPTION_ID = 'io.modelcontextprotocol/subscriptionId';
 /** Comment frames keep idle proxies (and the client) from timing the stream out. */
@@ -118,7 +121,7 @@ function watchable(ctx: RouteContext, asked: unknown): Map<Upstream, string[]> {
     if (typeof uri !== 'string') continue;
     const u = resourceOwner(candidates, uri);
     const caps = u?.catalog?.capabilities.resources as { subscribe?: boolean } | undefined;
-    if (!u || !caps?.subscribe || (!u.modern && u.kind !== 'http')) continue;
+    if (!u || !caps?.subscribe) continue;
     out.set(u, [...(out.get(u) ?? []), uri]);
   }
   return out;
@@ -132,7 +135,7 @@ function relayUpdates(
   capabilities: Record<string, unknown>,
   send: (params: Record<string, unknown>) => void,
 ): void {
-  const watch = u.modern ? listenModern : subscribeLegacy;
+  const watch = u.modern ? listenModern : u.kind === 'stdio' ? subscribeShared : subscribeLegacy;
   void (async () => {
     let backoff = 1000;
     while (!signal.aborted) {
@@ -205,5 +208,51 @@ async function subscribeLegacy(
       ).catch(() => undefined);
   } finally {
     await client.close().catch(() => undefined);
+  }
+}
+
+/**
+ * A stdio child (one session shared by every client): this stream joins its users like a
+ * session subscribed to `uris` (notices.ts fans updates out). Settles when the client's stream
+ * ends (URIs nobody else holds are unsubscribed) or the child restarted (re-subscribed then).
+ */
+async function subscribeShared(
+  u: Upstream,
+  uris: string[],
+  signal: AbortSignal,
+  _capabilities: Record<string, unknown>,
+  send: (params: Record<string, unknown>) => void,
+): Promise<void> {
+  const { client } = await u.sessionClient({});
+  const target: NoticeTarget = {
+    inflight: new InFlight(),
+    logLevel: undefined,
+    subscribed: (up, uri) => up === u.name && uris.some((s) => coversUri(s, uri)),
+    subscriptions: (up) => (up === u.name ? uris : []),
+    log: () => undefined, // a listen stream asked for resources/updated only
+    updated: (uri) => send({ uri }),
+  };
+  joinShared(u, client, target);
+  const restarts = u.process?.restarts;
+  let onChanged: (() => void) | undefined;
+  try {
+    const opts = { timeout: u.config.timeout_ms, signal };
+    for (const uri of uris) await client.subscribeResource({ uri }, opts);
+    await new Promise<void>((done) => {
+      if (signal.aborted) return done();
+      signal.addEventListener('abort', () => done(), { once: true });
+      onChanged = () => u.process?.restarts !== restarts && done();
+      u.on('changed', onChanged);
+    });
+  } finally {
+    if (onChanged) u.off('changed', onChanged);
+    leaveShared(u, target);
+    const orphans = uris.filter(
+      (uri) => !sharedUsers(u).some((t) => t.subscriptions(u.name).includes(uri)),
+    );
+    if (signal.aborted && u.process?.restarts === restarts)
+      await Promise.all(
+        orphans.map((uri) => client.unsubscribeResource({ uri }, { timeout: u.config.timeout_ms })),
+      ).catch(() => undefined);
   }
 }

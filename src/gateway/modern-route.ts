@@ -47,13 +47,11 @@ const RELAY_CONNECT_MS = 10_000;
 /** How long clients may cache the gateway's lists: the catalog changes on upstream refresh. */
 const LIST_TTL_MS = 30_000;
 
-/** Whether some resource owner can be watched through a listen stream (modern-listen.ts): a
- *  2026-07-28 upstream, or a 2025-era HTTP one, that declares `resources.subscribe`. */
+/** Whether some resource owner can be watched through a listen stream (modern-listen.ts): one
+ *  that declares `resources.subscribe`, of any era or transport. */
 const canWatch = (ctx: RouteContext) =>
   resourceUpstreams(ctx).some(
-    (u) =>
-      (u.modern || u.kind === 'http') &&
-      (u.catalog?.capabilities.resources as { subscribe?: boolean })?.subscribe,
+    (u) => (u.catalog?.capabilities.resources as { subscribe?: boolean })?.subscribe,
   );
 
 const serverInfo = (ctx: RouteContext) => ({ ...GATEWAY_INFO, title: `mcp-warden ${ctx.path}` });

@@ -136,6 +136,59 @@ describe('/mcp in front of a shared stdio child', () => {
     );
   });
 
+  it('serves a 2026-07-28 listen stream from the shared child, and releases it after', async () => {
+    const a = await session(); // a 2025 session to touch the child and read its subscriptions
+    const ac = new AbortController();
+    const token = await h.token(['mcp:tools:call']);
+    const res = await fetch(`${h.gw.url}/mcp`, {
+      signal: ac.signal,
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2026-07-28',
+        'mcp-method': 'subscriptions/listen',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 31,
+        method: 'subscriptions/listen',
+        params: {
+          notifications: { resourceSubscriptions: ['kid://x'] },
+          _meta: {
+            'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+            'io.modelcontextprotocol/clientCapabilities': {},
+          },
+        },
+      }),
+    });
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    const read = () =>
+      reader.read().then(({ value }) => {
+        text += value ?? '';
+      });
+    await read();
+    expect(text).toContain('"resourceSubscriptions":["kid://x"]'); // acknowledged
+    await until(
+      () => text.includes('notifications/resources/updated'),
+      async () => {
+        await a.tool('touch', 'kid://x');
+        await Promise.race([read(), new Promise((r) => setTimeout(r, 50))]);
+      },
+    );
+    expect(text).toContain('"uri":"kid://x"');
+    expect(text).toContain('"io.modelcontextprotocol/subscriptionId":31');
+    // The stream ends: nobody else holds kid://x, so the child is told to unsubscribe.
+    ac.abort();
+    let subs = '';
+    await until(
+      () => subs === '[]',
+      async () => (subs = await a.tool('subs')),
+    );
+  });
+
   it('runs the child at the most verbose level; each session sees its own level', async () => {
     const [a, b] = [await session(), await session()];
     await a.tool('subs'); // both sessions use the child before setting levels

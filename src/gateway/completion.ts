@@ -22,10 +22,15 @@ export function completionTarget(
   route: RouteContext,
   ref: Ref,
 ): { upstream: Upstream; ref: Ref } | undefined {
-  if (ref.type === 'ref/prompt') {
-    const hit = route.index.prompt(ref.name);
-    return hit && { upstream: hit.upstream, ref: { ...ref, name: hit.prompt.name } };
+  // A 2026-07-28 request reaches here unvalidated (no SDK schema in between): a malformed ref
+  // is an unknown one, not a crash.
+  const r = ref as { type?: unknown; name?: unknown; uri?: unknown } | undefined;
+  if (r?.type === 'ref/prompt' && typeof r.name === 'string') {
+    const hit = route.index.prompt(r.name);
+    return hit && { upstream: hit.upstream, ref: { ...ref, name: hit.prompt.name } as Ref };
   }
+  if (r?.type !== 'ref/resource' || typeof r.uri !== 'string' || ref.type !== 'ref/resource')
+    return undefined;
   const ups = resourceUpstreams(route);
   const owner =
     ups.find((u) => u.catalog?.resourceTemplates.some((t) => t.uriTemplate === ref.uri)) ??

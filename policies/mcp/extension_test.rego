@@ -1,5 +1,6 @@
 # Tests of the extension examples: extension_package_test.rego (a team package under
-# data.mcp.policies) and extension_same_package_test.rego (more `deny` in package mcp.authz).
+# data.mcp.policies), extension_same_package_test.rego (more `deny` in package mcp.authz) and
+# extension_walk_test.rego (a search of the arguments at any depth).
 package mcp.extension_test
 
 import data.mcp.authz
@@ -34,4 +35,19 @@ test_team_package_silent_when_satisfied if {
 test_same_package_rule_adds_its_reason if {
 	d := authz.decision with input as prod_call({"password": "x", "change_ticket": "CHG-2"})
 	d == {"allow": false, "reasons": ["arguments must not carry a password"]}
+}
+
+test_walk_finds_a_credential_at_any_depth if {
+	args := {
+		"change_ticket": "CHG-3",
+		"request": {"headers": [{"x": "1"}, {"authorization": "ghp_0123456789abcdefghijklmnopqrstuvwxyz"}]},
+	}
+	d := authz.decision with input as prod_call(args)
+	d == {"allow": false, "reasons": ["argument request.headers.1.authorization looks like a credential"]}
+}
+
+test_walk_silent_without_credentials if {
+	args := {"change_ticket": "CHG-4", "request": {"headers": [{"x": "AKIA-not-a-key"}]}}
+	d := authz.decision with input as prod_call(args)
+	d == {"allow": true, "reasons": []}
 }

@@ -200,6 +200,8 @@ export interface Rule {
   assign: boolean;
   body: Body;
   else?: ElseClause[];
+  /** A `# METADATA` block above the rule (annotations.ts), normalized. */
+  annotations?: Record<string, unknown>;
 }
 
 export interface ElseClause {
@@ -223,4 +225,6 @@ export interface Module {
   packageLoc: Loc;
   imports: Import[];
   rules: Rule[];
+  /** A `# METADATA` block above the package (annotations.ts), normalized. */
+  annotations?: Record<string, unknown>;
 }

@@ -13,11 +13,14 @@ import { RegoError } from './errors.ts';
 import { KEYWORDS, tokenize, type Token } from './lexer.ts';
 import { describe, Fail } from './parse/cursor.ts';
 import { RuleParser } from './parse/rules.ts';
+import { attachAnnotations, scanAnnotations } from './annotations.ts';
 
 /** Parses one Rego v1 module. Throws RegoError (code REGO_PARSE_ERROR) on any error. */
 export function parseModule(file: string, text: string): Module {
   try {
-    return new ModuleParser(file, tokenize(file, text)).parse();
+    const module = new ModuleParser(file, tokenize(file, text)).parse();
+    if (text.includes('METADATA')) attachAnnotations(module, scanAnnotations(file, text));
+    return module;
   } catch (e) {
     // The nesting guard keeps recursion far from the stack limit; this is a second fence.
     if (e instanceof RangeError && /call stack/i.test(e.message)) {

@@ -4,7 +4,7 @@
 // head's action — runs once per solution. A failing test is a statement that is undefined
 // and ends the current block.
 
-import type { Body, Expr, Term } from '../ast.ts';
+import type { Body, Expr, Rule, Term } from '../ast.ts';
 import { Op, type Local, type Operand } from '../ir.ts';
 import { RegoError } from '../errors.ts';
 import type { FuncBuilder } from './builder.ts';
@@ -31,6 +31,8 @@ export interface Env {
   overrides: string[];
   /** `with f as g` / `with count as 3`: function name → replacement term. */
   mocks: Map<string, Term>;
+  /** The rule being planned (rego.metadata.rule/chain read its annotations). */
+  rule?: Rule;
 }
 
 export function childEnv(env: Env): Env {

@@ -9,6 +9,7 @@ import type { CallTerm, Module, Term } from '../ast.ts';
 import { Op, type Local, type Operand } from '../ir.ts';
 import { RegoError } from '../errors.ts';
 import { builtinArity, RELATIONAL } from './builtin-table.ts';
+import { chainMetadata, ruleMetadata } from '../annotations.ts';
 import { hostAlias, SDK_SHADOWED } from '../builtins/index.ts';
 import { FuncBuilder, PolicyBuilder, isConst } from './builder.ts';
 import { RuleTree, hasDoc, type ModuleCtx, type RuleEntry, type RuleNode } from './tree.ts';
@@ -35,7 +36,7 @@ export class Planner {
   private readonly funcs = new Map<string, number>();
   private readonly inProgress: string[] = [];
 
-  constructor(modules: Module[]) {
+  constructor(private readonly modules: Module[]) {
     this.tree = new RuleTree(modules);
   }
 
@@ -307,7 +308,13 @@ export class Planner {
     const fb = env.fb;
     const pb = this.pb;
     const rule = entry.rule;
-    const renv: Env = { ...env, module: entry.module, scope: new Map(), declared: new Set() };
+    const renv: Env = {
+      ...env,
+      module: entry.module,
+      scope: new Map(),
+      declared: new Set(),
+      rule: entry.rule,
+    };
     // Function parameters: each is a pattern unified with the argument.
     if (rule.args) {
       const vs = new Set<string>();
@@ -425,6 +432,11 @@ export class Planner {
       }
       return planTerm({ ...env, declared: new Set(), scope: new Map() }, mock);
     }
+    // Annotations are known now: the calls are constants (annotations.ts).
+    if (!node && name === 'rego.metadata.rule' && t.args.length === 0)
+      return pb.constValue(ruleMetadata(env.rule));
+    if (!node && name === 'rego.metadata.chain' && t.args.length === 0)
+      return pb.constValue(chainMetadata(this.modules, env.module.module, env.rule));
     const arity = node ? funcArity(node) : builtinArity(name);
     if (arity === undefined)
       throw new RegoError('REGO_TYPE_ERROR', `undefined function ${name}`, t.loc);

@@ -47,6 +47,12 @@ const until = async (f: () => boolean) => {
   for (let i = 0; i < 200 && !f(); i++) await new Promise((r) => setTimeout(r, 25));
   expect(f()).toBe(true);
 };
+/** The replica whose audit file holds `sub`'s record of request `id` (the one that answered). */
+async function ownerOf(sub: string, id: number): Promise<number> {
+  const rec = () => rig!.audit().find((r) => r.subject === sub && r.request_id === id);
+  await until(() => rec() !== undefined);
+  return rec()!.replica;
+}
 const text = (r: unknown) => (r as { content: Array<{ text: string }> }).content[0].text;
 const callsOf = (marker: string) =>
   rig!
@@ -54,12 +60,12 @@ const callsOf = (marker: string) =>
     .filter((r) => r.method === 'tools/call' && String(r.arguments?.text ?? '').startsWith(marker));
 
 /** A 2026-07-28 tools/call of api.ask_llm (the 2025-era upstream asks for sampling, so the
- *  gateway holds the call) through nginx, as `sub`. */
+ *  gateway holds the call), as `sub`: through nginx, or straight to one replica (`to`). */
 async function heldCall(sub: string) {
   const token = await rig!.token(sub);
   const V26 = '2026-07-28';
-  const call = (id: number, extra: Record<string, unknown> = {}) =>
-    fetch(`${rig!.base}/mcp`, {
+  const call = (id: number, extra: Record<string, unknown> = {}, to = rig!.base) =>
+    fetch(`${to}/mcp`, {
       method: 'POST',
       headers: {
         ...H(token),
@@ -255,11 +261,14 @@ describe.runIf(existsSync(NGINX))('3 replicas behind nginx (round-robin)', () =>
 
   it('/mcp: a 2026-07-28 retry of a call held by another replica is relayed to that replica', async () => {
     const call = await heldCall('mrtr');
-    // Round-robin: a retry lands on another replica than its first round (the 2025-era upstream
-    // call is held open there, on that replica's connection).
+    // The first round goes through nginx; the retry goes to a replica other than the one that
+    // answered (and holds the 2025-era upstream call open on its connection), as a load
+    // balancer may send it.
     for (let round = 0; round < 3; round++) {
       const first = await call(10 + round);
       expect(first.json.result).toMatchObject({ resultType: 'input_required' });
+      const owner = await ownerOf('mrtr', 10 + round);
+      const other = rig!.replicas[(owner + 1) % rig!.replicas.length].url;
       const { requestState, inputRequests } = first.json.result;
       const answer = {
         role: 'assistant',
@@ -267,7 +276,7 @@ describe.runIf(existsSync(NGINX))('3 replicas behind nginx (round-robin)', () =>
         content: { type: 'text', text: `r${round}` },
       };
       const inputResponses = Object.fromEntries(Object.keys(inputRequests).map((k) => [k, answer]));
-      const done = await call(20 + round, { requestState, inputResponses });
+      const done = await call(20 + round, { requestState, inputResponses }, other);
       expect(done.status).toBe(200);
       expect(done.json.result).toMatchObject({ resultType: 'complete' });
       expect(text(done.json.result)).toBe(`llm said: r${round}`);
@@ -329,13 +338,15 @@ describe.runIf(existsSync(NGINX))('3 replicas behind nginx (round-robin)', () =>
     const call = await heldCall('orphan');
     const first = await call(40);
     expect(first.json.result).toMatchObject({ resultType: 'input_required' });
-    await until(() => rig!.audit().some((r) => r.subject === 'orphan'));
-    const owner = rig!.audit().find((r) => r.subject === 'orphan')!.replica;
+    const owner = await ownerOf('orphan', 40);
     rig!.replicas[owner].child.kill('SIGKILL');
+    const live = rig!.replicas.find(
+      (x, i) => i !== owner && x.child.exitCode === null && x.child.signalCode === null,
+    )!;
     const { requestState, inputRequests } = first.json.result;
     const answer = { role: 'assistant', model: 'm', content: { type: 'text', text: 'late' } };
     const inputResponses = Object.fromEntries(Object.keys(inputRequests).map((k) => [k, answer]));
-    const r = await call(41, { requestState, inputResponses });
+    const r = await call(41, { requestState, inputResponses }, live.url);
     expect(r.status).toBe(502);
     expect(r.json.error.code).toBe(-32010);
     expect(r.json.error.message).toContain(`replica ${rig!.replicas[owner].url}`);

@@ -180,7 +180,7 @@ describe('subscriptions/listen on /mcp', () => {
     const ack = (await it.next()).value!;
     expect(ack.params.notifications).toEqual({ resourceSubscriptions: [NOTES[0], WATCHED] });
     // The gateway's own session subscribes asynchronously: wait for it upstream.
-    for (let i = 0; i < 100 && notes.subscribers(NOTES[0]) === 0; i++)
+    for (let i = 0; i < 500 && notes.subscribers(NOTES[0]) === 0; i++)
       await new Promise((r) => setTimeout(r, 20));
     expect(notes.subscribers(NOTES[0])).toBe(1);
     expect(notes.subscribers(NOTES[1])).toBe(0); // only what the client asked for
@@ -188,7 +188,7 @@ describe('subscriptions/listen on /mcp', () => {
     let got: IteratorResult<Record<string, any>> | undefined;
     void next.then((r) => (got = r));
     // Its GET stream may open a moment after the subscription: touch until an update arrives.
-    for (let i = 0; i < 50 && !got; i++) {
+    for (let i = 0; i < 200 && !got; i++) {
       await notes.touch(NOTES[0]);
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -198,7 +198,7 @@ describe('subscriptions/listen on /mcp', () => {
     });
     // The client leaves: the gateway unsubscribes and ends its upstream session.
     ac.abort();
-    for (let i = 0; i < 100 && notes.subscribers(NOTES[0]) > 0; i++)
+    for (let i = 0; i < 500 && notes.subscribers(NOTES[0]) > 0; i++)
       await new Promise((r) => setTimeout(r, 20));
     expect(notes.subscribers(NOTES[0])).toBe(0);
   });

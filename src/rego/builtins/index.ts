@@ -32,6 +32,7 @@ import { timeBuiltins } from './time.ts';
 import { unitBuiltins } from './units.ts';
 import { uuidBuiltins } from './uuid.ts';
 import { walkPairs } from './walk.ts';
+import { templateBuiltins } from './template.ts';
 import { decodeArg, encodeResult, toWire } from './values.ts';
 
 export { regoSet, decodeResult } from './values.ts';
@@ -44,6 +45,7 @@ export type HostBuiltin = (...args: any[]) => unknown;
 const implementations: Record<string, HostBuiltin> = {
   ...aggregateBuiltins,
   ...stringBuiltins,
+  ...templateBuiltins,
   sprintf,
   ...numberBuiltins,
   ...objectBuiltins,

@@ -12,6 +12,7 @@ prod_call(args) := {
 	"tool": {"name": "prod.query", "scope": "prod:read", "destructive": false},
 	"arguments": args,
 	"arguments_size": 2,
+	"arguments_depth": 4,
 	"subject": {"sub": "a", "scopes": ["prod:read"]},
 	"time": 1764000000,
 }
@@ -50,4 +51,10 @@ test_walk_silent_without_credentials if {
 	args := {"change_ticket": "CHG-4", "request": {"headers": [{"x": "AKIA-not-a-key"}]}}
 	d := authz.decision with input as prod_call(args)
 	d == {"allow": true, "reasons": []}
+}
+
+test_walk_refuses_deep_arguments_without_walking_them if {
+	i := object.union(prod_call({"change_ticket": "CHG-5"}), {"arguments_depth": 33})
+	d := authz.decision with input as i
+	d == {"allow": false, "reasons": ["arguments nest deeper than 32 levels"]}
 }

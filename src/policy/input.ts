@@ -42,6 +42,8 @@ export interface PolicyInput {
   arguments: unknown;
   /** UTF-8 bytes of JSON.stringify(arguments): see argumentsSize. */
   arguments_size: number;
+  /** Nesting levels of arguments (a scalar 0, `{}` 1, `{"a": [1]}` 2): see argumentsDepth. */
+  arguments_depth: number;
   /** Absent only when the gateway evaluates without a token (it normally rejects with 401 first). */
   subject?: PolicySubject;
   /** Whole unix seconds. */
@@ -87,6 +89,24 @@ export function argumentsSize(args: unknown): number {
   return Buffer.byteLength(JSON.stringify(args ?? {}), 'utf8');
 }
 
+/**
+ * How deeply the arguments nest (arrays and objects; a scalar is 0). Cheap to know here and
+ * costly to find in Rego: a policy that `walk`s the arguments pays for every path, which grows
+ * with the square of the depth, so it can refuse deep arguments first (policies/README.md).
+ * Iterative: the arguments come from a client.
+ */
+export function argumentsDepth(args: unknown): number {
+  let max = 0;
+  const stack: Array<[unknown, number]> = [[args ?? {}, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    max = Math.max(max, d + 1);
+    for (const x of Array.isArray(v) ? v : Object.values(v)) stack.push([x, d + 1]);
+  }
+  return max;
+}
+
 const LIMIT_KEYS = [
   'max_payload_bytes',
   'approval_max_age_s',
@@ -101,6 +121,7 @@ export function buildPolicyInput(ctx: PolicyContext): PolicyInput {
     method: ctx.method,
     arguments: args,
     arguments_size: argumentsSize(args),
+    arguments_depth: argumentsDepth(args),
     // Whole seconds: JWT times are whole seconds (RFC 7519 §2 NumericDate), and integer
     // arithmetic keeps "exactly max age" exact in Rego and here alike.
     time: Math.floor(ms / 1000),

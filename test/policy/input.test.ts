@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   argumentsSize,
+  argumentsDepth,
   buildPolicyInput,
   compareCodePoints,
   decideInTs,
@@ -50,6 +51,17 @@ describe('argumentsSize', () => {
   });
 });
 
+describe('argumentsDepth', () => {
+  it('counts nesting levels of arrays and objects', () => {
+    expect(argumentsDepth(undefined)).toBe(1); // arguments default to {}
+    expect(argumentsDepth({})).toBe(1);
+    expect(argumentsDepth({ a: 1, b: [2, { c: [] }] })).toBe(4);
+    let deep: unknown = 'x';
+    for (let i = 0; i < 50_000; i++) deep = [deep]; // deeper than the JS stack would allow
+    expect(argumentsDepth(deep)).toBe(50_000);
+  });
+});
+
 describe('buildPolicyInput', () => {
   it('builds the documented shape', () => {
     expect(input()).toEqual({
@@ -59,6 +71,7 @@ describe('buildPolicyInput', () => {
       tool: { ...queryTool, annotations: {} },
       arguments: { sql: 'select 1' },
       arguments_size: 18, // {"sql":"select 1"}
+      arguments_depth: 1,
       subject: { sub: 'alice', client_id: 'cli', scopes: ['postgres:query:readonly'] },
       time: NOW,
       limits: {},

@@ -14,6 +14,7 @@
 // left out of the acknowledgement, as the spec asks for what a server does not support.
 
 import type { ServerResponse } from 'node:http';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
   ResourceUpdatedNotificationSchema,
   type ClientCapabilities,
@@ -25,7 +26,8 @@ import type { RouteContext } from './route-context.ts';
 import type { Upstream } from '../upstream/upstream.ts';
 import { resourceOwner, resourceUpstreams } from './resources.ts';
 import { passedCapabilities } from './sealed-session.ts';
-import { coversUri, joinShared, leaveShared, sharedUsers, type NoticeTarget } from './notices.ts';
+import { coversUri, joinShared, leaveShared, type NoticeTarget } from './notices.ts';
+import { heldByOthers } from './subscriptions.ts';
 import { InFlight } from './relay.ts';
 
 const SUBSCRIPTION_ID = 'io.modelcontextprotocol/subscriptionId';
@@ -127,7 +129,17 @@ function watchable(ctx: RouteContext, asked: unknown): Map<Upstream, string[]> {
   return out;
 }
 
-/** Holds a listen stream to `u` for `uris` while `signal` is live, re-opened with backoff. */
+/** One watch of `uris` on the upstream `u` that owns them, for one client's listen stream. */
+interface Watch {
+  u: Upstream;
+  uris: string[];
+  /** Aborted when the client's stream ends. */
+  signal: AbortSignal;
+  capabilities: Record<string, unknown>;
+  send: (params: Record<string, unknown>) => void;
+}
+
+/** Holds a watch while its signal is live, re-opened with backoff when the upstream side ends. */
 function relayUpdates(
   u: Upstream,
   uris: string[],
@@ -135,12 +147,13 @@ function relayUpdates(
   capabilities: Record<string, unknown>,
   send: (params: Record<string, unknown>) => void,
 ): void {
+  const w: Watch = { u, uris, signal, capabilities, send };
   const watch = u.modern ? listenModern : u.kind === 'stdio' ? subscribeShared : subscribeLegacy;
   void (async () => {
     let backoff = 1000;
     while (!signal.aborted) {
       const opened = Date.now();
-      await watch(u, uris, signal, capabilities, send).catch(() => undefined);
+      await watch(w).catch(() => undefined);
       if (signal.aborted) return;
       if (Date.now() - opened > 30_000) backoff = 1000;
       await new Promise((r) => setTimeout(r, backoff).unref());
@@ -149,63 +162,63 @@ function relayUpdates(
   })();
 }
 
+/** An update as the client gets it: the upstream's own subscription id is not the client's. */
+function updated(w: Watch, params: Record<string, unknown> | undefined): void {
+  const { _meta: _upstreamMeta, ...rest } = params ?? {};
+  w.send(rest);
+}
+
+/** Resolves when the client's stream ends, or when `ended` calls back (the upstream side). */
+function untilEnded(w: Watch, ended: (done: () => void) => void): Promise<void> {
+  return new Promise<void>((done) => {
+    if (w.signal.aborted) return done();
+    w.signal.addEventListener('abort', () => done(), { once: true });
+    ended(done);
+  });
+}
+
+const subscribeAll = async (c: Client, w: Watch, uris = w.uris) => {
+  for (const uri of uris)
+    await c.subscribeResource({ uri }, { timeout: w.u.config.timeout_ms, signal: w.signal });
+};
+
+/** Best effort: the client is gone, and so may be the upstream. */
+const unsubscribeAll = (c: Client, w: Watch, uris: string[]) =>
+  Promise.all(
+    uris.map((uri) => c.unsubscribeResource({ uri }, { timeout: w.u.config.timeout_ms })),
+  ).catch(() => undefined);
+
 /** One listen stream to a 2026-07-28 upstream; settles when it ends. */
-async function listenModern(
-  u: Upstream,
-  uris: string[],
-  signal: AbortSignal,
-  capabilities: Record<string, unknown>,
-  send: (params: Record<string, unknown>) => void,
-): Promise<void> {
-  await u.modern!.request(
+async function listenModern(w: Watch): Promise<void> {
+  await w.u.modern!.request(
     'subscriptions/listen',
-    { notifications: { resourceSubscriptions: uris } },
+    { notifications: { resourceSubscriptions: w.uris } },
     {
       timeoutMs: Infinity,
-      signal,
-      capabilities,
+      signal: w.signal,
+      capabilities: w.capabilities,
       onNotification: (n) => {
-        if (n.method !== 'notifications/resources/updated') return;
-        // The upstream's own subscription id is not the client's.
-        const { _meta: _upstreamMeta, ...params } = n.params ?? {};
-        send(params);
+        if (n.method === 'notifications/resources/updated') updated(w, n.params);
       },
     },
   );
 }
 
 /**
- * A 2025-era upstream: a session of the gateway's own, subscribed to `uris` (MCP 2025-11-25
+ * A 2025-era upstream: a session of the gateway's own, subscribed to the URIs (MCP 2025-11-25
  * "Resources" §Subscriptions); its updates arrive on the session's GET stream. Settles when the
  * session ends (re-opened by the caller) or the client's stream does (unsubscribed, closed).
  */
-async function subscribeLegacy(
-  u: Upstream,
-  uris: string[],
-  signal: AbortSignal,
-  capabilities: Record<string, unknown>,
-  send: (params: Record<string, unknown>) => void,
-): Promise<void> {
-  const { client } = await u.sessionClient({
-    capabilities: passedCapabilities(capabilities as ClientCapabilities),
+async function subscribeLegacy(w: Watch): Promise<void> {
+  const { client } = await w.u.sessionClient({
+    capabilities: passedCapabilities(w.capabilities as ClientCapabilities),
     install: (c) =>
-      c.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
-        const { _meta: _upstreamMeta, ...params } = n.params;
-        send(params);
-      }),
+      c.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => updated(w, n.params)),
   });
   try {
-    const opts = { timeout: u.config.timeout_ms, signal };
-    for (const uri of uris) await client.subscribeResource({ uri }, opts);
-    await new Promise<void>((done) => {
-      if (signal.aborted) return done();
-      signal.addEventListener('abort', () => done(), { once: true });
-      client.onclose = () => done();
-    });
-    if (signal.aborted)
-      await Promise.all(
-        uris.map((uri) => client.unsubscribeResource({ uri }, { timeout: u.config.timeout_ms })),
-      ).catch(() => undefined);
+    await subscribeAll(client, w);
+    await untilEnded(w, (done) => (client.onclose = done));
+    if (w.signal.aborted) await unsubscribeAll(client, w, w.uris);
   } finally {
     await client.close().catch(() => undefined);
   }
@@ -213,16 +226,12 @@ async function subscribeLegacy(
 
 /**
  * A stdio child (one session shared by every client): this stream joins its users like a
- * session subscribed to `uris` (notices.ts fans updates out). Settles when the client's stream
- * ends (URIs nobody else holds are unsubscribed) or the child restarted (re-subscribed then).
+ * session subscribed to the URIs (notices.ts fans updates out). Settles when the client's
+ * stream ends (URIs nobody else holds are unsubscribed) or the child restarted (re-subscribed
+ * then).
  */
-async function subscribeShared(
-  u: Upstream,
-  uris: string[],
-  signal: AbortSignal,
-  _capabilities: Record<string, unknown>,
-  send: (params: Record<string, unknown>) => void,
-): Promise<void> {
+async function subscribeShared(w: Watch): Promise<void> {
+  const { u, uris } = w;
   const { client } = await u.sessionClient({});
   const target: NoticeTarget = {
     inflight: new InFlight(),
@@ -230,29 +239,25 @@ async function subscribeShared(
     subscribed: (up, uri) => up === u.name && uris.some((s) => coversUri(s, uri)),
     subscriptions: (up) => (up === u.name ? uris : []),
     log: () => undefined, // a listen stream asked for resources/updated only
-    updated: (uri) => send({ uri }),
+    updated: (uri) => w.send({ uri }),
   };
   joinShared(u, client, target);
   const restarts = u.process?.restarts;
   let onChanged: (() => void) | undefined;
   try {
-    const opts = { timeout: u.config.timeout_ms, signal };
-    for (const uri of uris) await client.subscribeResource({ uri }, opts);
-    await new Promise<void>((done) => {
-      if (signal.aborted) return done();
-      signal.addEventListener('abort', () => done(), { once: true });
+    await subscribeAll(client, w);
+    await untilEnded(w, (done) => {
       onChanged = () => u.process?.restarts !== restarts && done();
       u.on('changed', onChanged);
     });
   } finally {
     if (onChanged) u.off('changed', onChanged);
+    if (w.signal.aborted && u.process?.restarts === restarts)
+      await unsubscribeAll(
+        client,
+        w,
+        uris.filter((uri) => !heldByOthers(u, uri, target)),
+      );
     leaveShared(u, target);
-    const orphans = uris.filter(
-      (uri) => !sharedUsers(u).some((t) => t.subscriptions(u.name).includes(uri)),
-    );
-    if (signal.aborted && u.process?.restarts === restarts)
-      await Promise.all(
-        orphans.map((uri) => client.unsubscribeResource({ uri }, { timeout: u.config.timeout_ms })),
-      ).catch(() => undefined);
   }
 }

@@ -46,8 +46,9 @@ export interface SubscribingSession extends SessionPort, NoticeTarget {
   readonly subs: SessionSubscriptions;
 }
 
-/** Whether a session other than `self` still holds `uri` on a shared upstream. */
-function heldByOthers(upstream: Upstream, uri: string, self: NoticeTarget): boolean {
+/** Whether a session (or listen stream) other than `self` still holds `uri` on a shared
+ *  upstream. */
+export function heldByOthers(upstream: Upstream, uri: string, self: NoticeTarget): boolean {
   return sharedUsers(upstream).some(
     (t) => t !== self && t.subscriptions(upstream.name).includes(uri),
   );

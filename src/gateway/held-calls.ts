@@ -79,6 +79,14 @@ const CAPABILITY_OF: Record<string, string> = {
 const MAX_IDLE = 16;
 const IDLE_MS = 60_000;
 
+/** A request for a capability the call's client did not declare: noted on the call (its error
+ *  then names the capability, -32021) and refused as the SDK would (-32601). */
+function undeclared(h: Held | undefined, method: string): McpError {
+  const cap = CAPABILITY_OF[method];
+  if (cap && h) h.missing = cap;
+  return new McpError(-32601, `Method not found: ${method}`);
+}
+
 export class HeldCalls {
   private readonly held = new Map<string, Held>();
   private readonly idle = new Map<string, Pooled[]>();
@@ -157,9 +165,7 @@ export class HeldCalls {
     // SDK would (-32601).
     if (!shared)
       client.fallbackRequestHandler = async (req) => {
-        const cap = CAPABILITY_OF[req.method];
-        if (cap && p.current) p.current.missing = cap;
-        throw new McpError(-32601, `Method not found: ${req.method}`);
+        throw undeclared(p.current, req.method);
       };
     p.client = client;
     p.shared = shared;
@@ -203,11 +209,9 @@ export class HeldCalls {
       seq: h.seq,
       ask: (request) => {
         const cap = CAPABILITY_OF[request.method];
-        if (cap && !(h.pooled.caps as Record<string, unknown>)[cap]) {
-          h.missing = cap;
-          return Promise.reject(new McpError(-32601, `Method not found: ${request.method}`));
-        }
-        return h.pooled.ask(request);
+        return cap && !(h.pooled.caps as Record<string, unknown>)[cap]
+          ? Promise.reject(undeclared(h, request.method))
+          : h.pooled.ask(request);
       },
     };
   }

@@ -110,30 +110,31 @@ export function installReverseHandlers(
       throw new McpError(ErrorCode.InvalidRequest, 'no client session to forward this request to');
     return { server: t.server, extra: t.inflight.latest(upstream) };
   };
+  /** To the held call, on the stream of the downstream call, or as the session's own request. */
+  const forward = (
+    req: ServerRequest,
+    schema: Parameters<Extra['sendRequest']>[1],
+    own: (server: Server) => Promise<unknown>,
+  ): Promise<unknown> => {
+    const r = route();
+    if (r.asker) return r.asker.ask(req);
+    return r.extra ? r.extra.sendRequest(req, schema) : own(r.server);
+  };
   if (caps.sampling)
-    client.setRequestHandler(CreateMessageRequestSchema, async (req) => {
-      const r = route();
-      if (r.asker) return r.asker.ask(req) as never;
-      return r.extra
-        ? r.extra.sendRequest(req, CreateMessageResultSchema)
-        : r.server.createMessage(req.params);
-    });
+    client.setRequestHandler(
+      CreateMessageRequestSchema,
+      (req) => forward(req, CreateMessageResultSchema, (s) => s.createMessage(req.params)) as never,
+    );
   if (caps.elicitation)
-    client.setRequestHandler(ElicitRequestSchema, async (req) => {
-      const r = route();
-      if (r.asker) return r.asker.ask(req) as never;
-      return r.extra
-        ? r.extra.sendRequest(req, ElicitResultSchema)
-        : r.server.elicitInput(req.params);
-    });
+    client.setRequestHandler(
+      ElicitRequestSchema,
+      (req) => forward(req, ElicitResultSchema, (s) => s.elicitInput(req.params)) as never,
+    );
   if (caps.roots)
-    client.setRequestHandler(ListRootsRequestSchema, async (req) => {
-      const r = route();
-      if (r.asker) return r.asker.ask(req) as never;
-      return r.extra
-        ? r.extra.sendRequest(req, ListRootsResultSchema)
-        : r.server.listRoots(req.params);
-    });
+    client.setRequestHandler(
+      ListRootsRequestSchema,
+      (req) => forward(req, ListRootsResultSchema, (s) => s.listRoots(req.params)) as never,
+    );
 }
 
 /** Request options that carry progress and cancellation across the gateway. */

@@ -448,7 +448,6 @@ export class DropInProxy {
   }
 }
 
-/** Whether the answer passes through onMessage rewrites (else it is piped by http-proxy). */
 /** Answers the gateway rewrites (filtered lists, results shown as audited, sealed request
  *  states and task ids) are read here; the rest stream through http-proxy untouched. */
 const selfHandled = (p: Pending): boolean =>

@@ -376,10 +376,14 @@ async function stages(
               rec.error_code = out.answer.error.code;
               if (typeof out.answer.error.message === 'string')
                 rec.error_message = out.answer.error.message;
-            } else if (out.answer?.result !== undefined && msg?.method === 'tools/call')
-              applyResult(rec, out.answer.result);
-            else if (taskToolResult(out.answer?.result) !== undefined)
-              applyResult(rec, taskToolResult(out.answer!.result));
+            } else if (out.answer?.result !== undefined) {
+              // A tools/call's result, or the one a finished task carries (tasks/get).
+              const result =
+                msg?.method === 'tools/call'
+                  ? out.answer.result
+                  : taskToolResult(out.answer.result);
+              if (result !== undefined) applyResult(rec, result);
+            }
             // A tools/call answer is held by the proxy until this resolves (sync mode).
             return call ? audit.hold(out.status) : undefined;
           },

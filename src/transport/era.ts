@@ -67,8 +67,8 @@ export function nameHeaderOf(method: string, params: Record<string, unknown>): s
 export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
 
 export const declaresTasks = (capabilities: Record<string, unknown> | undefined): boolean => {
-  const ext = capabilities?.extensions as Record<string, unknown> | undefined;
-  return ext !== undefined && typeof ext === 'object' && ext !== null && TASKS_EXTENSION in ext;
+  const ext = capabilities?.extensions;
+  return typeof ext === 'object' && ext !== null && TASKS_EXTENSION in ext;
 };
 
 const meta = (m: JsonRpcMessage): Record<string, unknown> | undefined => {

@@ -473,7 +473,7 @@ export class Planner {
     const all = fb.local();
     fb.emit({
       op: Op.CallBuiltin,
-      builtin: this.pb.builtin(hostAlias(name), 1),
+      builtin: this.pb.builtin(hostAlias(name), args.length),
       args,
       target: all,
     });

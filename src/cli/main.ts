@@ -2,7 +2,7 @@
 // line"). User errors — bad arguments, unreadable files, Rego errors — print ONE line naming
 // the file:line:col or argument at fault and exit 2; anything else is our bug: stack, exit 70
 // (EX_SOFTWARE, sysexits.h).
-import { existsSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isWardenError } from '../errors/index.ts';
 import { usageError } from './args.ts';
@@ -15,10 +15,13 @@ export const EXIT_INTERNAL = 70;
 
 /** Commands other parts of the project own: loaded on use, so a missing or broken one cannot
  *  break `warden policy …`. Each module exports `run(argv): Promise<number>`. */
-const DELEGATED: Record<string, string> = {
-  serve: './commands/serve.ts',
-  registry: './commands/registry.ts',
-  audit: './commands/audit.ts',
+/** Commands loaded on demand, so `warden policy …` does not load the gateway. Literal
+ *  specifiers: the compiler rewrites them to the emitted `.js` files of `dist/`. */
+type Command = { run: (argv: string[]) => Promise<number> };
+const DELEGATED: Record<string, () => Promise<Command>> = {
+  serve: () => import('./commands/serve.ts'),
+  registry: () => import('./commands/registry.ts'),
+  audit: () => import('./commands/audit.ts'),
 };
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
@@ -53,16 +56,10 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   if (cmd === 'policy') return runPolicy(rest, io);
-  const file = DELEGATED[cmd];
-  if (file === undefined)
+  const load = DELEGATED[cmd];
+  if (load === undefined)
     throw usageError(`unknown command ${JSON.stringify(cmd)} (try warden --help)`);
-  const url = new URL(file, import.meta.url);
-  if (!existsSync(fileURLToPath(url))) {
-    io.stderr(`warden ${cmd}: not implemented yet in this build\n`);
-    return EXIT_USAGE;
-  }
-  const mod = (await import(url.href)) as { run: (argv: string[]) => Promise<number> };
-  return mod.run(rest);
+  return (await load()).run(rest);
 }
 
 /** True when this file is the program (bin/warden.js or `tsx src/cli/main.ts`), not an import

@@ -1,6 +1,7 @@
 // Loads the prebuilt Rego evaluator module (build/rego-runtime.wasm, built from ./assembly by
-// scripts/build-runtime.mjs). Rebuilds it when it is missing or older than its sources, so
-// tests and the CLI work even when `npm ci`'s prepare step did not run.
+// scripts/build-runtime.mjs at `npm ci`). Run from the TypeScript sources (development, tests)
+// it is rebuilt when missing or older than its sources; the compiled gateway (dist/) never
+// builds at run time: a production image may have neither the sources nor the compiler.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -22,8 +23,12 @@ function mtime(p: string): number {
   }
 }
 
+/** Running from dist/ (compiled), not from the sources through tsx. */
+const compiled = import.meta.url.endsWith('.js');
+
 function isStale(): boolean {
   const built = mtime(wasmPath);
+  if (compiled) return false;
   if (built < 0) return true;
   // a packaged install may ship the artifact without the AssemblyScript sources
   let sources: string[];
@@ -56,6 +61,14 @@ export function runtimeWasm(): Uint8Array<ArrayBuffer> {
       );
     }
   }
-  cached = new Uint8Array(readFileSync(wasmPath));
+  try {
+    cached = new Uint8Array(readFileSync(wasmPath));
+  } catch (e) {
+    throw new WardenError(
+      'REGO_RUNTIME_MISSING',
+      `${wasmPath} is missing: run \`npm run build\` (npm ci runs it)`,
+      { cause: e },
+    );
+  }
   return cached;
 }

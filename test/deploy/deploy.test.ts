@@ -27,7 +27,7 @@ const templates = Object.fromEntries(
 );
 
 /** `helm template` with `overrides` merged over values.yaml: kind → the one rendered object. */
-function render(overrides: Obj = {}): Record<string, Obj> {
+function render(overrides: Obj = {}, apiVersions: string[] = []): Record<string, Obj> {
   const merge = (a: Obj, b: Obj): Obj => {
     const out = { ...a };
     for (const [k, v] of Object.entries(b))
@@ -35,7 +35,7 @@ function render(overrides: Obj = {}): Record<string, Obj> {
     return out;
   };
   const values = merge(merge(defaults, { sessionKeys: { current: KEY } }), overrides);
-  const out = renderChart(templates, values, chartMeta);
+  const out = renderChart(templates, values, chartMeta, undefined, apiVersions);
   const byKind: Record<string, Obj> = {};
   for (const [file, text] of Object.entries(out)) {
     if (!file.endsWith('.yaml')) continue;
@@ -83,11 +83,18 @@ function checkWardenYaml(text: string, where: string) {
   return config;
 }
 
+/** The port the image serves: its WARDEN_PORT, which `warden serve` takes without --port. */
+function imagePort(): number {
+  const env = runtimeStage.find((i) => i.op === 'ENV' && i.arg.startsWith('WARDEN_PORT='));
+  return Number(env?.arg.split('=')[1]);
+}
+
 describe('Dockerfile', () => {
   it('is multi-stage: a build stage with the native toolchain, a slim non-root runtime', () => {
     const froms = dockerfile.filter((i) => i.op === 'FROM').map((i) => i.arg);
     expect(froms).toHaveLength(2);
-    expect(read('Dockerfile')).toMatch(/ARG NODE_IMAGE=node:20-bookworm-slim/);
+    // A supported Node LTS (20 reached its end of life in April 2026).
+    expect(read('Dockerfile')).toMatch(/ARG NODE_IMAGE=node:(22|24)-bookworm-slim/);
     expect(froms[0]).toBe('${NODE_IMAGE} AS build');
     const build = dockerfile.slice(0, lastFrom);
     const runs = build
@@ -98,9 +105,11 @@ describe('Dockerfile', () => {
     expect(runs).toMatch(/npm ci/);
     expect(runs).toMatch(/npm rebuild re2/);
     expect(runs).toMatch(/npm prune --omit=dev/);
-    expect(runs).toMatch(/build-runtime\.mjs/); // build/rego-runtime.wasm made at build time
-    // ...and its sources dropped, so the read-only runtime never tries to rebuild it.
-    expect(runs).toMatch(/rm -rf src\/rego\/runtime\/assembly/);
+    // build/rego-runtime.wasm and dist/ (tsc) made at build time; the image runs no compiler.
+    expect(runs).toMatch(/npm run build/);
+    expect(JSON.parse(read('../package.json')).scripts.build).toMatch(/build-runtime\.mjs.*tsc/);
+    // re2's intermediate build output is not shipped.
+    expect(runs).toMatch(/rm -rf node_modules\/re2\/build\/Release\/obj\.target/);
     const user = runtimeStage.find((i) => i.op === 'USER')?.arg;
     expect(user).toMatch(/^[1-9]\d*:[1-9]\d*$/); // numeric, not root: runAsNonRoot can check it
   });
@@ -112,7 +121,7 @@ describe('Dockerfile', () => {
     for (const dir of [
       './node_modules',
       './bin',
-      './src',
+      './dist',
       './build',
       './policies',
       './package.json',
@@ -120,15 +129,21 @@ describe('Dockerfile', () => {
       expect(copies).toContain(dir);
     expect(runtimeStage.find((i) => i.op === 'WORKDIR')?.arg).toBe('/app');
     const bin = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).bin.warden;
-    expect(jsonArgs('ENTRYPOINT')).toEqual(['node', `/app/${bin}`]);
+    // tini as PID 1: reaps the stdio upstreams' orphaned grandchildren, forwards signals.
+    expect(jsonArgs('ENTRYPOINT')).toEqual(['/usr/bin/tini', '--', 'node', `/app/${bin}`]);
+    expect(copies).not.toContain('./src'); // compiled JavaScript only
   });
 
-  it('health-checks /healthz on the port it serves, and exposes it', () => {
-    const cmd = jsonArgs('CMD');
-    const port = cmd[cmd.indexOf('--port') + 1];
+  it('health-checks /healthz on the port it serves (WARDEN_PORT), and exposes it', () => {
+    // The port is WARDEN_PORT, which `warden serve` takes when no --port is given, so the
+    // HEALTHCHECK follows an operator's change of it.
+    expect(jsonArgs('CMD')).not.toContain('--port');
+    const port = String(imagePort());
+    expect(port).toMatch(/^[1-9]\d*$/);
     expect(runtimeStage.find((i) => i.op === 'EXPOSE')?.arg).toBe(port);
     const hc = runtimeStage.find((i) => i.op === 'HEALTHCHECK')?.arg ?? '';
-    expect(hc).toContain(`127.0.0.1:${port}/healthz`);
+    expect(hc).toContain('127.0.0.1:${process.env.WARDEN_PORT}/healthz');
+    expect(read('../src/cli/commands/serve.ts')).toContain('process.env.WARDEN_PORT');
     expect(routesSource).toContain("path === '/healthz'");
   });
 });
@@ -146,7 +161,6 @@ describe('Helm chart', () => {
         'PodDisruptionBudget',
         'Secret',
         'Service',
-        'ServiceMonitor',
       ].sort(),
     );
   });
@@ -245,7 +259,19 @@ describe('Helm chart', () => {
     }
   });
 
+  it('renders a ServiceMonitor only when enabled and the CRD is present', () => {
+    const crd = ['monitoring.coreos.com/v1/ServiceMonitor'];
+    expect(defaults.serviceMonitor.enabled).toBe(false);
+    expect(k.ServiceMonitor).toBeUndefined();
+    expect(render({ serviceMonitor: { enabled: true } }).ServiceMonitor).toBeUndefined();
+    expect(render({}, crd).ServiceMonitor).toBeUndefined();
+    expect(render({ serviceMonitor: { enabled: true } }, crd).ServiceMonitor).toBeDefined();
+  });
+
   it('wires Service, ServiceMonitor, HPA and PDB to the Deployment by name, port and labels', () => {
+    const k = render({ serviceMonitor: { enabled: true } }, [
+      'monitoring.coreos.com/v1/ServiceMonitor',
+    ]);
     const podLabels = k.Deployment.spec.template.metadata.labels;
     const sel = k.Deployment.spec.selector.matchLabels;
     expect(podLabels).toMatchObject(sel);
@@ -317,8 +343,7 @@ describe('docker-compose', () => {
       port: Number(m[2]),
     }));
     expect(servers.map((s) => s.host)).toEqual(gateways);
-    const port = Number(jsonArgs('CMD')[jsonArgs('CMD').indexOf('--port') + 1]);
-    for (const s of servers) expect(s.port).toBe(port);
+    for (const s of servers) expect(s.port).toBe(imagePort());
     expect(upstream).not.toMatch(/ip_hash|hash |sticky|least_conn/);
     expect(nginxConf).toMatch(/proxy_pass\s+http:\/\/warden;/);
     expect(nginxConf).toMatch(/proxy_buffering\s+off;/); // SSE passes through unbuffered
@@ -338,8 +363,7 @@ describe('docker-compose', () => {
     for (const v of ['AUTH_ISSUER', 'AUTH_JWKS_URI', 'WARDEN_SESSION_KEY'])
       expect(services['gateway-1'].environment[v]).toBeDefined();
     // Each gateway advertises itself by its service name (its hostname), on the gateway port.
-    const port = Number(jsonArgs('CMD')[jsonArgs('CMD').indexOf('--port') + 1]);
-    expect(config.sessions.advertise_url).toBe(`http://gateway-2:${port}`);
+    expect(config.sessions.advertise_url).toBe(`http://gateway-2:${imagePort()}`);
     for (const g of gateways) expect(services[g].hostname).toBe(g);
   });
 });

@@ -2,7 +2,7 @@
 // binary here): actions with `{{-`/`-}}` trimming and comments, pipelines with `|` and
 // parenthesised sub-expressions, fields (.Values.a.b, .Chart.Name, .Release.Name, .),
 // `if`/`else if`/`else`, `with`, `define`, and the functions the templates call (Helm's
-// "include", Sprig's default/quote/nindent/…). Anything outside the subset throws, so a template
+// "include", Sprig's default/quote/nindent/…, `.Capabilities.APIVersions.Has`). Anything outside the subset throws, so a template
 // using something new fails the test instead of rendering wrongly.
 import { createHash } from 'node:crypto';
 import YAML from 'yaml';
@@ -134,6 +134,9 @@ export class Template {
         });
         if (!first) params.push(value);
         if (head.fn) value = this.call(head.fn, params, src);
+        // A method reached through a field, e.g. `.Capabilities.APIVersions.Has "a/v1"`.
+        else if (typeof head.v === 'function')
+          value = (head.v as (...a: unknown[]) => unknown)(...params);
         else if (params.length === 0) value = head.v;
         else throw new Error(`cannot pipe into a value in ${src}`);
         first = false;
@@ -169,6 +172,8 @@ export class Template {
         return a[1];
       case 'not':
         return !truthy(a[0]);
+      case 'and':
+        return a.find((x) => !truthy(x)) ?? a.at(-1);
       case 'printf': {
         let k = 1;
         return str(a[0]).replace(/%[sdv]/g, () => str(a[k++]));
@@ -219,6 +224,8 @@ export function renderChart(
   values: unknown,
   chart: Record<string, unknown>,
   release = { Name: 'warden', Namespace: 'mcp', Service: 'Helm' },
+  /** The cluster's API versions, as `.Capabilities.APIVersions` (`group/version[/Kind]`). */
+  apiVersions: string[] = [],
 ): Record<string, string> {
   const t = new Template();
   const bodies = new Map<string, Node[]>();
@@ -231,6 +238,7 @@ export function renderChart(
     Values: values,
     Chart: { Name: chart.name, Version: chart.version, AppVersion: chart.appVersion },
     Release: release,
+    Capabilities: { APIVersions: { Has: (v: unknown) => apiVersions.includes(String(v)) } },
   };
   const out: Record<string, string> = {};
   for (const [name, nodes] of bodies) if (!name.startsWith('_')) out[name] = t.render(nodes, ctx);

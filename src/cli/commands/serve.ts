@@ -12,10 +12,10 @@ import { createGateway } from '../../gateway/gateway.ts';
 
 const USAGE = 'warden serve [--config FILE] [--host H] [--port N]';
 
-function port(v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
+function port(v: string | undefined, where: string): number | undefined {
+  if (v === undefined || v === '') return undefined;
   if (!/^\d+$/.test(v) || Number(v) > 65535)
-    throw usageError(`invalid port ${JSON.stringify(v)} (usage: ${USAGE})`, '--port');
+    throw usageError(`invalid port ${JSON.stringify(v)} (usage: ${USAGE})`, where);
   return Number(v);
 }
 
@@ -36,7 +36,11 @@ export async function run(argv: string[]): Promise<number> {
     (p.values.config as string | undefined) ??
     (existsSync('warden.yaml') ? 'warden.yaml' : undefined);
   const host = p.values.host as string | undefined;
-  const listenPort = port(p.values.port as string | undefined);
+  // --port, else WARDEN_PORT (the image sets it, and its HEALTHCHECK probes it), else the
+  // config's listen.port.
+  const listenPort =
+    port(p.values.port as string | undefined, '--port') ??
+    port(process.env.WARDEN_PORT, 'WARDEN_PORT');
 
   let config: WardenConfig;
   let stopDemo: (() => Promise<void>) | undefined;

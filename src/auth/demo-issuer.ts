@@ -1,7 +1,8 @@
 // Demo token issuer for `warden serve` without a config. NOT FOR PRODUCTION: anyone who can
 // reach its token endpoint (loopback only) gets any scope, including the human-approval scope.
 // It exists so the embedded demo shows real JWT verification, scopes and step-up challenges
-// without an external authorization server.
+// without an external authorization server. Bound to the gateway's URL it is also a small
+// OAuth 2.1 authorization server (demo-oauth.ts), so discovering clients sign in by themselves.
 
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -18,6 +19,7 @@ import {
   type JWK,
 } from 'jose';
 import type { AuthConfig } from './config.ts';
+import { createDemoOAuth } from './demo-oauth.ts';
 
 export const NOT_FOR_PRODUCTION =
   'mcp-warden demo issuer: NOT FOR PRODUCTION (anyone on this host can mint any token)';
@@ -41,10 +43,16 @@ export interface MintOptions {
   approvedAt?: number;
   ttlS?: number;
   audience: string | string[];
+  /** The `client_id` claim: the registered client's, else the demo's own. */
+  clientId?: string;
 }
 
 export interface DemoIssuer {
+  /** `iss` of its tokens: a URL once bound (bindUrl), the option, or a URN before that. */
   readonly issuer: string;
+  /** Makes it the authorization server at `<gatewayUrl><basePath>` (RFC 8414 issuer), unless
+   *  an issuer was given as an option. Call before trusting it (authConfig). */
+  bindUrl(gatewayUrl: string): void;
   /** Public keys, for `createResourceServer(…, { localJwks })` or serving. */
   readonly jwks: JSONWebKeySet;
   readonly jwksPath: string;
@@ -79,7 +87,7 @@ async function loadOrCreateKey(dir?: string): Promise<JWK> {
 }
 
 export async function createDemoIssuer(opts: DemoIssuerOptions = {}): Promise<DemoIssuer> {
-  const issuer = opts.issuer ?? 'urn:mcp-warden:demo-issuer';
+  let issuer = opts.issuer ?? 'urn:mcp-warden:demo-issuer';
   const basePath = (opts.basePath ?? '/demo').replace(/\/$/, '');
   const now = opts.now ?? Date.now;
   const privateJwk = await loadOrCreateKey(opts.dir);
@@ -93,7 +101,7 @@ export async function createDemoIssuer(opts: DemoIssuerOptions = {}): Promise<De
     const iat = Math.floor(now() / 1000);
     const claims: Record<string, unknown> = {
       scope: m.scopes.join(' '),
-      client_id: 'warden-demo',
+      client_id: m.clientId ?? 'warden-demo',
       demo: NOT_FOR_PRODUCTION,
     };
     if (m.approvedAt !== undefined) claims.approved_at = m.approvedAt;
@@ -114,56 +122,73 @@ export async function createDemoIssuer(opts: DemoIssuerOptions = {}): Promise<De
     res.end(JSON.stringify(body));
   };
 
+  const oauth = createDemoOAuth({
+    issuer: () => issuer,
+    basePath,
+    jwksPath,
+    tokenPath,
+    now,
+    mint: (o) => mint({ ...o, ttlS: 3600 }),
+  });
+
+  /** The demo's own form: any scope for any resource, for a caller on this host. */
+  const mintForm = (f: URLSearchParams, req: IncomingMessage, res: ServerResponse): void => {
+    const ip = req.socket.remoteAddress ?? '';
+    if (!/^(127\.|::1$|::ffff:127\.)/.test(ip)) {
+      send(res, 403, { error: 'access_denied', error_description: 'demo issuer: loopback only' });
+      return;
+    }
+    const resource = f.get('resource');
+    if (!resource) {
+      send(res, 400, { error: 'invalid_target', error_description: 'resource is required' });
+      return;
+    }
+    const scopes = (f.get('scope') ?? '').split(' ').filter(Boolean);
+    const ttlS = Math.min(Math.max(Number(f.get('ttl')) || 3600, 1), 86_400);
+    mint({
+      sub: f.get('sub') || 'demo-user',
+      scopes,
+      approved: f.get('approved') === 'true' || f.get('approved') === '1',
+      ttlS,
+      audience: resource,
+    }).then(
+      (token) =>
+        send(res, 200, {
+          access_token: token,
+          token_type: 'Bearer',
+          expires_in: ttlS,
+          scope: scopes.join(' '),
+          warning: NOT_FOR_PRODUCTION,
+        }),
+      () => send(res, 500, { error: 'server_error' }),
+    );
+  };
+
   const handle = (req: IncomingMessage, res: ServerResponse): boolean => {
     const path = (req.url ?? '').split('?')[0];
     if (path === jwksPath && req.method === 'GET') {
       send(res, 200, jwks);
       return true;
     }
+    if (oauth.handle(req, res, path)) return true;
     if (path !== tokenPath || req.method !== 'POST') return false;
-    const ip = req.socket.remoteAddress ?? '';
-    if (!/^(127\.|::1$|::ffff:127\.)/.test(ip)) {
-      send(res, 403, { error: 'access_denied', error_description: 'demo issuer: loopback only' });
-      return true;
-    }
-    let raw = '';
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => {
-      raw += c;
-      if (raw.length > 8192) req.destroy();
-    });
-    req.on('end', () => {
-      const f = new URLSearchParams(raw);
-      const resource = f.get('resource');
-      if (!resource) {
-        send(res, 400, { error: 'invalid_target', error_description: 'resource is required' });
-        return;
-      }
-      const scopes = (f.get('scope') ?? '').split(' ').filter(Boolean);
-      const ttlS = Math.min(Math.max(Number(f.get('ttl')) || 3600, 1), 86_400);
-      mint({
-        sub: f.get('sub') || 'demo-user',
-        scopes,
-        approved: f.get('approved') === 'true' || f.get('approved') === '1',
-        ttlS,
-        audience: resource,
-      }).then(
-        (token) =>
-          send(res, 200, {
-            access_token: token,
-            token_type: 'Bearer',
-            expires_in: ttlS,
-            scope: scopes.join(' '),
-            warning: NOT_FOR_PRODUCTION,
-          }),
-        () => send(res, 500, { error: 'server_error' }),
-      );
-    });
+    oauth.readBody(req).then(
+      async (raw) => {
+        const f = new URLSearchParams(raw);
+        if (!(await oauth.grant(f, res))) mintForm(f, req, res);
+      },
+      () => send(res, 400, { error: 'invalid_request', error_description: 'unreadable body' }),
+    );
     return true;
   };
 
   return {
-    issuer,
+    get issuer() {
+      return issuer;
+    },
+    bindUrl(gatewayUrl) {
+      if (opts.issuer === undefined) issuer = `${gatewayUrl.replace(/\/$/, '')}${basePath}`;
+    },
     jwks,
     jwksPath,
     tokenPath,
@@ -179,6 +204,7 @@ export async function createDemoIssuer(opts: DemoIssuerOptions = {}): Promise<De
         'For a destructive tool, add the approval scope and approval time:',
         `  curl -s ${base}${tokenPath} -d resource=${resource} -d 'scope=${[...exampleScopes, 'approved:by:human'].join(' ')}' -d approved=true`,
         'Then call the gateway with: Authorization: Bearer <access_token>',
+        `MCP clients that discover OAuth (the MCP Inspector, mcp-remote) sign in by themselves: it is also an authorization server at ${issuer}.`,
       ].join('\n');
     },
   };

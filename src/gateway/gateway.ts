@@ -137,6 +137,8 @@ export async function createGateway(
       });
       const addr = http.address() as AddressInfo;
       const url = `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
+      // The demo authorization server's issuer is its URL (RFC 8414 §2), known only now.
+      demo?.bindUrl(config.public_url ?? url);
       shared = {
         log,
         audit,

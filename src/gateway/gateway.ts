@@ -90,7 +90,7 @@ export async function createGateway(
   }
   // Traces (src/telemetry): process-wide, kept across reloads (a `telemetry` change needs a
   // restart), flushed on close.
-  const telemetry = startTelemetry(config.telemetry, log);
+  const telemetry = await startTelemetry(config.telemetry, log);
   let draining = false;
   let current: Runtime | undefined;
   let shared: RuntimeShared | undefined;

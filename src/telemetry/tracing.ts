@@ -21,18 +21,8 @@ import {
   type Attributes,
   type Span,
 } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  BasicTracerProvider,
-  BatchSpanProcessor,
-  ParentBasedSampler,
-  TraceIdRatioBasedSampler,
-} from '@opentelemetry/sdk-trace-base';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
-import { AlsContextManager } from './context.ts';
 import type { TelemetryConfig } from './config.ts';
 
 const TRACER = 'mcp-warden';
@@ -42,43 +32,19 @@ export interface Telemetry {
   shutdown(): Promise<void>;
 }
 
-const OFF: Telemetry = { shutdown: async () => {} };
+export const OFF: Telemetry = { shutdown: async () => {} };
 
 /**
- * Starts tracing when configured. The API's globals can be set once per process: a second
- * gateway with telemetry in the same process keeps the first one's exporter (logged).
+ * Starts tracing when configured. The OpenTelemetry SDK and exporter (provider.ts) are loaded
+ * only then: unconfigured, a gateway does not pay their memory and load time at start-up.
  */
-export function startTelemetry(cfg: TelemetryConfig | undefined, log: Logger): Telemetry {
+export async function startTelemetry(
+  cfg: TelemetryConfig | undefined,
+  log: Logger,
+): Promise<Telemetry> {
   if (!cfg) return OFF;
-  const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': cfg.service_name }),
-    // Parent-based: a client's sampled flag is honoured, new traces are sampled at the ratio.
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(cfg.sample_ratio) }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: cfg.otlp_endpoint }))],
-  });
-  const contextManager = new AlsContextManager();
-  const ok =
-    trace.setGlobalTracerProvider(provider) &&
-    context.setGlobalContextManager(contextManager) &&
-    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-  if (!ok) {
-    log.warn('an OpenTelemetry provider is already registered in this process; using it');
-    void provider.shutdown();
-    return OFF;
-  }
-  log.info({ endpoint: cfg.otlp_endpoint }, 'tracing to OTLP/HTTP');
-  return {
-    async shutdown() {
-      try {
-        await provider.shutdown(); // flushes the batch processor
-      } catch (e) {
-        log.warn({ err: e }, 'trace export on shutdown failed');
-      }
-      trace.disable();
-      propagation.disable();
-      context.disable();
-    },
-  };
+  const { startProvider } = await import('./provider.ts');
+  return startProvider(cfg, log) ?? OFF;
 }
 
 const tracer = () => trace.getTracer(TRACER);

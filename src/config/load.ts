@@ -117,6 +117,7 @@ export function buildConfig(
     limits: {
       max_payload_bytes: limits.max_payload_bytes ?? 8192,
       max_body_bytes: limits.max_body_bytes ?? 4 * 1024 * 1024,
+      body_timeout_ms: limits.body_timeout_ms ?? 10_000,
       tool_name_max_length: limits.tool_name_max_length ?? 64,
       upstream_timeout_ms: timeout,
       max_answer_bytes: maxAnswer,

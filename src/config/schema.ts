@@ -125,6 +125,7 @@ export const CONFIG_SHAPE: Shape = obj({
   limits: obj({
     max_payload_bytes: int(1),
     max_body_bytes: int(1),
+    body_timeout_ms: int(1),
     tool_name_max_length: int(1, 128),
     upstream_timeout_ms: int(1),
     max_answer_bytes: int(1),
@@ -228,6 +229,8 @@ export interface WardenConfig {
     max_payload_bytes: number;
     /** HTTP request body limit; larger bodies are refused with 413 before parsing. */
     max_body_bytes: number;
+    /** Read deadline of a request body (408 when it has not arrived in time). */
+    body_timeout_ms: number;
     tool_name_max_length: number;
     upstream_timeout_ms: number;
     /** Default of `upstreams[].max_answer_bytes`: an upstream we do not control cannot make the

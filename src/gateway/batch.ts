@@ -4,6 +4,8 @@
 // errors into the upstream's answer stream). Records are written when the batch's response
 // closes (a batch answer is not held for them, unlike a single tools/call). A scope or approval denial makes the refusal a
 // 403 step-up; otherwise the answer is a batch of JSON-RPC errors carrying the reasons.
+// Every element was classified by its method when it was parsed (transport/message.ts): a
+// request method without an id, or with a null one, never gets this far.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Subject } from '../auth/index.ts';
@@ -21,7 +23,8 @@ export async function handleBatch(
   res: ServerResponse,
   ctx: {
     msgs: JsonRpcMessage[];
-    body: Buffer;
+    /** The batch's re-serialization, on the drop-in route (body.ts `serialize`). */
+    body?: Buffer;
     subject: Subject;
     resource: string;
     session?: McpSession;

@@ -154,6 +154,7 @@ export class DropInProxy {
     // keep-alive agent then reused (the next request got the upstream's parser 400).
     delete req.headers.connection;
     delete req.headers['keep-alive'];
+    frameBody(req, body);
     // W3C Trace Context (§3.2): the upstream continues the gateway's `warden.upstream` span.
     const own = this.upstream.headers();
     const headers = own instanceof Promise ? await own : own;
@@ -213,7 +214,8 @@ export class DropInProxy {
           headers,
           // http-proxy only calls `buffer.pipe(proxyReq)`: hand it the body we already read
           // in one write, without a Readable (and its async iterator) per request.
-          buffer: body ? bodySource(body) : undefined,
+          // Never the client's stream: a request without a body of ours forwards none.
+          buffer: bodySource(body ?? NO_BODY),
           selfHandleResponse,
         },
         (err) => failed(err),
@@ -464,6 +466,27 @@ function upstreamError(name: string, err: Error, timedOut: boolean) {
   const code = (err as NodeJS.ErrnoException).code ?? err.message;
   return httpError('UPSTREAM_UNAVAILABLE', `upstream ${name} is unreachable: ${code}`);
 }
+
+/**
+ * One reading: the body an upstream gets is the gateway's serialization of the message it
+ * decided on (http-stage.ts, transport/body.ts `serialize`), framed by the gateway: UTF-8
+ * `application/json` with its own length. The client's Content-Type (and any charset in it),
+ * Content-Encoding and Transfer-Encoding describe bytes that are not forwarded, so they go;
+ * a GET or DELETE forwards no body, whatever the client sent with it.
+ */
+function frameBody(req: IncomingMessage, body: Buffer | undefined): void {
+  delete req.headers['transfer-encoding'];
+  delete req.headers['content-encoding'];
+  if (body) {
+    req.headers['content-type'] = 'application/json';
+    req.headers['content-length'] = String(body.length);
+  } else {
+    delete req.headers['content-length'];
+    delete req.headers['content-type'];
+  }
+}
+
+const NO_BODY = Buffer.alloc(0);
 
 /** The already-read request body, as the one-method source http-proxy's `buffer` needs. */
 function bodySource(body: Buffer): Readable {

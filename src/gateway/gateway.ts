@@ -19,6 +19,9 @@ import { registryFactory } from '../registry/index.ts';
 import { Runtime, type RegistryFactory, type RuntimeShared } from './runtime.ts';
 import { startTelemetry } from '../telemetry/index.ts';
 
+/** How long a client has to send its request headers (node's default is 60 s). */
+const HEADERS_TIMEOUT_MS = 10_000;
+
 export interface GatewayOptions {
   /** Policy decision function; default: the WASM engine on `config.policy.path`. */
   policy?: PolicyDecider;
@@ -101,6 +104,11 @@ export async function createGateway(
       sendError(res, e);
     });
   });
+  // Bounded reads (RFC 9110 §15.5.9 408): a client gets HEADERS_TIMEOUT_MS for its headers; the
+  // body's own deadline (`limits.body_timeout_ms`, transport/body.ts) is answered and audited by
+  // the route; node's requestTimeout is only the backstop behind both (it answers 408 itself).
+  http.headersTimeout = HEADERS_TIMEOUT_MS;
+  http.requestTimeout = HEADERS_TIMEOUT_MS + config.limits.body_timeout_ms + 5_000;
 
   const need = (): Runtime => {
     if (!current) throw new Error('gateway is not listening');

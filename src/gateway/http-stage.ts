@@ -13,8 +13,10 @@ import {
   isRequest,
   parseMessages,
   readBody,
+  serialize,
   type JsonRpcMessage,
 } from '../transport/body.ts';
+import { refusedMessageOf } from '../transport/message.ts';
 import { handleBatch } from './batch.ts';
 import { HTTP_ERRORS, httpError, sendError } from '../transport/errors.ts';
 import {
@@ -48,6 +50,8 @@ export interface StageDeps {
   origins: OriginPolicy;
   publicHost?: string;
   maxBodyBytes: number;
+  /** `limits.body_timeout_ms`: the read deadline of a request body. */
+  bodyTimeoutMs?: number;
   log: Logger;
 }
 
@@ -245,8 +249,11 @@ async function stages(
     let era: Era = LEGACY;
     if (req.method === 'POST') {
       checkContentType(req);
-      body = await readBody(req, deps.maxBodyBytes);
+      body = await readBody(req, deps.maxBodyBytes, deps.bodyTimeoutMs);
       const parsed = parseMessages(body, batchAllowed(req.headers['mcp-protocol-version']));
+      // One reading: an upstream gets the message as parsed and checked here, re-serialized,
+      // never the client's bytes (which another parser may read otherwise: body.ts).
+      body = route.kind === 'proxy' ? serialize(parsed) : undefined;
       // MCP 2026-07-28: era from the body, headers checked against it (400 -32020/-32022).
       if (!Array.isArray(parsed)) {
         // Known before the era checks, so that their refusals are answered and audited with it.
@@ -396,6 +403,9 @@ async function stages(
     rec.outcome = 'error';
     recorded = true; // every error answer is recorded, whatever the message was
     if (isWardenError(e)) rec.error_code = e.rpcCode;
+    // A message refused by the checks of its shape (message.ts) is recorded by what it was.
+    const refused = msg ? undefined : refusedMessageOf(e);
+    if (refused) recordRefused(rec, refused);
     // A call refused before its authorization stage still names its tool.
     if (msg?.method === 'tools/call' && rec.tool === null && typeof msg.params?.name === 'string')
       rec.tool = msg.params.name;
@@ -404,15 +414,23 @@ async function stages(
     if (res.headersSent) return sendError(res, e);
     const status = isWardenError(e) ? e.status : 500;
     const id = msg?.id ?? null;
-    await answerCall(status, () =>
-      sendError(
-        res,
-        e,
-        id,
-        code === 'AUDIT_UNAVAILABLE' ? { 'retry-after': String(RETRY_AFTER_S) } : {},
-      ),
-    );
+    // A body that did not arrive in time: the rest of it is not waited for on this connection.
+    const extra: Record<string, string> =
+      code === 'AUDIT_UNAVAILABLE'
+        ? { 'retry-after': String(RETRY_AFTER_S) }
+        : code === 'BODY_TIMEOUT'
+          ? { connection: 'close' }
+          : {};
+    await answerCall(status, () => sendError(res, e, id, extra));
   }
+}
+
+/** The audit fields of a message refused for its shape: its method, id and tool, as sent. */
+function recordRefused(rec: AuditRecord, m: Record<string, unknown>): void {
+  if (typeof m.method === 'string') rec.method = m.method;
+  if (typeof m.id === 'string' || typeof m.id === 'number') rec.request_id = m.id;
+  const params = m.params as { name?: unknown } | undefined;
+  if (m.method === 'tools/call' && typeof params?.name === 'string') rec.tool = params.name;
 }
 
 /** Retry-After of an audit 503: a spool drains in the time a remote sink needs to recover. */

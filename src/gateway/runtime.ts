@@ -192,6 +192,7 @@ export class Runtime {
       }),
       publicHost: config.public_url ? new URL(config.public_url).hostname : undefined,
       maxBodyBytes: config.limits.max_body_bytes,
+      bodyTimeoutMs: config.limits.body_timeout_ms,
       aggregate,
       dropIn: this.dropIn,
       upstreams,

@@ -24,6 +24,8 @@ export const HTTP_ERRORS = {
   METHOD_NOT_ALLOWED: { status: 405, rpcCode: -32000 },
   NOT_ACCEPTABLE: { status: 406, rpcCode: -32000 },
   PAYLOAD_TOO_LARGE: { status: 413, rpcCode: -32000 },
+  /** The body did not arrive within `limits.body_timeout_ms`; the connection is closed. */
+  BODY_TIMEOUT: { status: 408, rpcCode: -32000 },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, rpcCode: -32000 },
   ORIGIN_FORBIDDEN: { status: 403, rpcCode: -32000 },
   /** No or invalid token: 401 with the RFC 9728 `resource_metadata` challenge. */
@@ -44,6 +46,9 @@ export const HTTP_ERRORS = {
   AUDIT_UNAVAILABLE: { status: 503, rpcCode: -32013 },
   /** Tool arguments fail the tool's inputSchema (src/registry): JSON-RPC Invalid params. */
   INVALID_PARAMS: { status: 200, rpcCode: -32602 },
+  /** Params the gateway cannot decide on or record as sent (a number JSON cannot carry, nesting
+   * past the limit, a tools/call without a string name): refused before anything is forwarded. */
+  MALFORMED_PARAMS: { status: 400, rpcCode: -32602 },
   INTERNAL: { status: 500, rpcCode: -32603 },
   /** MCP 2026-07-28: a standard or `Mcp-Param-*` header missing or disagreeing with the body. */
   HEADER_MISMATCH: { status: 400, rpcCode: -32020 },

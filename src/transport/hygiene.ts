@@ -1,7 +1,7 @@
 // Request checks every MCP route applies before authentication or parsing, in the order the
 // MCP 2025-11-25 "Streamable HTTP" section lists them: method (405), Origin/Host (403, the
 // spec's "MUST validate the Origin header … to prevent DNS rebinding attacks"), Accept (406),
-// Content-Type (415).
+// Content-Type and charset (415).
 
 import type { IncomingMessage } from 'node:http';
 import { httpError } from './errors.ts';
@@ -75,11 +75,40 @@ export function checkAccept(req: IncomingMessage): void {
     );
 }
 
+/**
+ * A POST body is JSON in UTF-8 and nothing else. The media type is `application/json`; a
+ * `charset` parameter other than UTF-8 (any of them: a parser that takes the last of several
+ * would read another charset than one that takes the first) is refused, since an upstream that
+ * honours it (body-parser does, utf-7 included) would read other text than the gateway decided
+ * on; and so is a content coding (RFC 9110 §15.5.16: 415 for an unsupported coding). The
+ * forwarded body is always the gateway's own `application/json` serialization.
+ */
 export function checkContentType(req: IncomingMessage): void {
   const ct = req.headers['content-type'] ?? '';
-  if (!ct.toLowerCase().includes('application/json'))
+  const [essence, ...params] = ct.split(';');
+  if (essence.trim().toLowerCase() !== 'application/json')
     throw httpError(
       'UNSUPPORTED_MEDIA_TYPE',
       'Unsupported Media Type: Content-Type must be application/json',
+    );
+  for (const p of params) {
+    const eq = p.indexOf('=');
+    if (eq < 0 || p.slice(0, eq).trim().toLowerCase() !== 'charset') continue;
+    const cs = p
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1')
+      .toLowerCase();
+    if (cs !== 'utf-8' && cs !== 'utf8')
+      throw httpError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `Unsupported Media Type: charset ${cs} is not supported, the body must be UTF-8`,
+      );
+  }
+  const coding = req.headers['content-encoding'];
+  if (coding !== undefined && coding.trim().toLowerCase() !== 'identity')
+    throw httpError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `Unsupported Media Type: Content-Encoding ${coding} is not supported`,
     );
 }

@@ -1,11 +1,21 @@
 // readBody on a real node:http server: a body that arrived with its headers (taken from the
 // stream's buffer), one that arrives in pieces, chunked bodies over the limit either way, and a
-// keep-alive connection that still serves the next request after each of them.
+// keep-alive connection that still serves the next request after each of them; a body that
+// never finishes (408). Then parsing: UTF-8 only, the BOM, duplicate members, classification
+// by method, and values the record cannot hold.
 
 import { createServer, request, Agent, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readBody } from '../../src/transport/body.ts';
+import fc from 'fast-check';
+import {
+  invalidUtf8Offset,
+  parseMessage,
+  parseMessages,
+  readBody,
+  serialize,
+} from '../../src/transport/body.ts';
+import { MAX_DEPTH } from '../../src/transport/message.ts';
 
 const LIMIT = 1024;
 let server: Server;
@@ -17,7 +27,8 @@ beforeAll(async () => {
     // Let the whole request arrive first when asked to (the fast path), else read at once.
     const wait = req.headers['x-wait'] === '1' ? 30 : 0;
     setTimeout(() => {
-      readBody(req, LIMIT).then(
+      const timeout = Number(req.headers['x-timeout'] ?? 10_000);
+      readBody(req, LIMIT, timeout).then(
         (b) => res.end(JSON.stringify({ ok: true, bytes: b.length, text: b.toString('utf8') })),
         (e: Error & { status?: number }) => {
           res.statusCode = e.status ?? 500;
@@ -87,5 +98,188 @@ describe('readBody', () => {
     const big = 'y'.repeat(LIMIT + 10);
     const r = await send([big], { 'content-length': String(big.length) });
     expect(r.status).toBe(413);
+  });
+});
+
+describe('readBody deadline', () => {
+  it('refuses a body that does not arrive within the deadline with 408', async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(url, {
+        method: 'POST',
+        headers: { 'content-length': '100', 'x-timeout': '200', connection: 'close' },
+      });
+      req.on('response', (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+        req.destroy();
+      });
+      req.on('error', reject);
+      req.write('{"jsonrpc":'); // and never the rest
+    });
+    expect(status).toBe(408);
+  });
+});
+
+const parse = (text: string | Buffer, batch = false) =>
+  parseMessages(typeof text === 'string' ? Buffer.from(text) : text, batch);
+const refusal = (text: string | Buffer, batch = false) => {
+  try {
+    parse(text, batch);
+  } catch (e) {
+    const w = e as {
+      code: string;
+      status: number;
+      rpcCode: number;
+      message: string;
+      details?: { path?: string };
+    };
+    return {
+      code: w.code,
+      status: w.status,
+      rpc: w.rpcCode,
+      message: w.message,
+      path: w.details?.path,
+    };
+  }
+  throw new Error('not refused');
+};
+
+describe('parseMessages: one reading', () => {
+  it('strips a leading BOM; the serialization has none', () => {
+    const m = parse(
+      Buffer.concat([
+        Buffer.from([0xef, 0xbb, 0xbf]),
+        Buffer.from('{"jsonrpc":"2.0","id":1,"method":"ping"}'),
+      ]),
+    );
+    expect(serialize(m).toString()).toBe('{"jsonrpc":"2.0","id":1,"method":"ping"}');
+  });
+
+  it('refuses bytes that are not UTF-8, naming the first bad one', () => {
+    const b = Buffer.from('{"jsonrpc":"2.0","id":1,"method":"ping","x":"ab"}');
+    b[b.length - 3] = 0xc0; // an overlong lead byte
+    expect(refusal(b)).toMatchObject({
+      status: 400,
+      rpc: -32700,
+      message: expect.stringContaining(`byte ${b.length - 3}`),
+    });
+  });
+
+  it('finds the same bad bytes as the WHATWG decoder (property)', () => {
+    const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 24 }), (b) => {
+        let ok = true;
+        try {
+          strict.decode(b);
+        } catch {
+          ok = false;
+        }
+        expect(invalidUtf8Offset(b) === -1).toBe(ok);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('resolves a duplicated member to its last value, serialized once', () => {
+    const m = parse(
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","name":"b"}}',
+    );
+    expect(serialize(m).toString()).toBe(
+      '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"b"}}',
+    );
+  });
+});
+
+describe('parseMessages: every call is a call', () => {
+  it.each([
+    [
+      'a null id',
+      '{"jsonrpc":"2.0","id":null,"method":"tools/call","params":{"name":"x"}}',
+      'null',
+    ],
+    ['no id', '{"jsonrpc":"2.0","method":"tools/call","params":{"name":"x"}}', 'needs an id'],
+    ['no id, any request method', '{"jsonrpc":"2.0","method":"custom/run"}', 'needs an id'],
+    [
+      'a notification with an id',
+      '{"jsonrpc":"2.0","id":3,"method":"notifications/cancelled"}',
+      'must not have an id',
+    ],
+    ['params that are an array', '{"jsonrpc":"2.0","id":3,"method":"ping","params":[]}', 'params'],
+  ])('refuses a request with %s (400 -32600)', (_what, text, words) => {
+    expect(refusal(text)).toMatchObject({
+      status: 400,
+      rpc: -32600,
+      message: expect.stringContaining(words),
+    });
+  });
+
+  it('applies the same to every element of a batch', () => {
+    const ok = '{"jsonrpc":"2.0","id":1,"method":"ping"}';
+    expect(
+      refusal(`[${ok},{"jsonrpc":"2.0","method":"tools/call","params":{"name":"x"}}]`, true),
+    ).toMatchObject({ rpc: -32600 });
+    expect(
+      parse(`[${ok},{"jsonrpc":"2.0","method":"notifications/initialized"}]`, true),
+    ).toHaveLength(2);
+  });
+
+  it('takes notifications without ids and client responses as they are', () => {
+    expect(
+      parseMessage(Buffer.from('{"jsonrpc":"2.0","method":"notifications/initialized"}')),
+    ).toMatchObject({});
+    expect(
+      parseMessage(Buffer.from('{"jsonrpc":"2.0","id":null,"error":{"code":1,"message":"m"}}')),
+    ).toMatchObject({});
+    expect(parseMessage(Buffer.from('{"jsonrpc":"2.0","id":"s1","result":{}}'))).toMatchObject({});
+  });
+
+  it('refuses a tools/call whose name is not a string or whose arguments are not an object (-32602)', () => {
+    expect(
+      refusal('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":["create_ticket"]}}'),
+    ).toMatchObject({ status: 400, rpc: -32602, path: '/params/name' });
+    expect(
+      refusal(
+        '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x","arguments":[1]}}',
+      ),
+    ).toMatchObject({ rpc: -32602, path: '/params/arguments' });
+  });
+});
+
+describe('parseMessages: what the record can hold', () => {
+  const call = (args: string) =>
+    `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t","arguments":${args}}}`;
+
+  it('refuses numbers out of range with their pointer', () => {
+    expect(refusal(call('{"a/b":[0,1e999]}'))).toMatchObject({
+      status: 400,
+      rpc: -32602,
+      path: '/params/arguments/a~1b/1',
+    });
+    expect(refusal('{"jsonrpc":"2.0","id":-1e999,"method":"ping"}')).toMatchObject({
+      rpc: -32600,
+      path: '/id',
+    });
+  });
+
+  it(`takes ${MAX_DEPTH} levels of nesting and refuses one more, without recursion`, () => {
+    const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
+    expect(() => parse(call(`{"d":${deep(MAX_DEPTH - 3)}}`))).not.toThrow();
+    expect(refusal(call(`{"d":${deep(MAX_DEPTH - 2)}}`))).toMatchObject({ rpc: -32602 });
+    expect(refusal(call(`{"d":${deep(100_000)}}`))).toMatchObject({
+      rpc: -32602,
+      message: expect.stringContaining(`deeper than ${MAX_DEPTH}`),
+    });
+  });
+
+  it('refuses __proto__ members anywhere', () => {
+    expect(refusal(call('{"x":[{"__proto__":1}]}'))).toMatchObject({
+      rpc: -32602,
+      path: '/params/arguments/x/0/__proto__',
+    });
+    expect(refusal('{"jsonrpc":"2.0","id":1,"method":"ping","__proto__":{}}')).toMatchObject({
+      rpc: -32600,
+      path: '/__proto__',
+    });
   });
 });

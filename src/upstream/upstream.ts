@@ -328,9 +328,15 @@ export class Upstream extends EventEmitter {
     }
   }
 
-  /** For tests and `readyz`: the stdio child's pid and restart count. */
-  get process(): { pid?: number; restarts: number } | undefined {
-    return this.stdio && { pid: this.stdio.pid, restarts: this.stdio.restarts };
+  /** For tests and `readyz`: the stdio child's pid, restart count and spawns tried. */
+  get process(): { pid?: number; restarts: number; attempts: number } | undefined {
+    return (
+      this.stdio && {
+        pid: this.stdio.pid,
+        restarts: this.stdio.restarts,
+        attempts: this.stdio.attempts,
+      }
+    );
   }
 
   async close(): Promise<void> {

@@ -5,7 +5,9 @@ import { randomUUID } from 'node:crypto';
 import type { RedactionCounts, Redactor } from './redact/index.ts';
 
 export type AuditDecision = 'allow' | 'deny' | 'none';
-export type AuditOutcome = 'ok' | 'tool_error' | 'denied' | 'error';
+/** `dropped`: an upstream's message that could be attributed to no one call (a shared stdio
+ *  child's request or notification, gateway/shared-calls.ts), refused or not passed on. */
+export type AuditOutcome = 'ok' | 'tool_error' | 'denied' | 'error' | 'dropped';
 
 /** What the gateway hands to `record()`. The first block is exactly the fields of
  *  src/gateway/audit-hook.ts `AuditRecord`, so the hook's object can be passed as is. */

@@ -25,6 +25,11 @@ export type CallDecision = (
 /** What the Authorizer needs of the registry (src/registry): holds and argument checks. */
 export interface CallGuard {
   gate(upstream: string, tool: string): { ok: true } | { ok: false; reason: string };
+  /** `gate` for a definition served to a client live (registry/registry.ts observe). */
+  observe(
+    upstream: string,
+    def: Record<string, unknown>,
+  ): { ok: true } | { ok: false; reason: string };
   validateArguments(
     upstream: string,
     tool: string,
@@ -160,11 +165,18 @@ export class Authorizer {
     exposedName: string,
     tool: ResolvedTool,
     route: string,
+    /** The definition as the upstream served it to this client (drop-in route): compared
+     *  with its pin, not only the discovered one (an upstream may serve clients another). */
+    live?: Record<string, unknown>,
   ): boolean {
     if (tool.hidden) return false;
     // Held and excluded tools are not listed: a changed definition must not reach a model
     // before an operator approved it.
-    if (this.registry?.gate && !this.registry.gate(upstream, tool.name).ok) return false;
+    const g =
+      live && this.registry?.observe
+        ? this.registry.observe(upstream, live)
+        : this.registry?.gate?.(upstream, tool.name);
+    if (g && !g.ok) return false;
     const d = this.policy.decide(
       this.input({
         subject,

@@ -253,12 +253,15 @@ export class DropInProxy {
           override: this.upstream.config.tools[def.name],
           defaultScope: this.upstream.config.default_scope,
         });
+      // The live definition is checked against its pin, held when it differs: an upstream may
+      // serve its clients another definition than the one discovery saw and pinned.
       return this.ctx.authorizer.visible(
         subject,
         this.upstream.name,
         def.name,
         tool,
         this.ctx.path,
+        def as unknown as Record<string, unknown>,
       );
     });
   }

@@ -8,7 +8,10 @@
 // inside a sealed `requestState` (session/request-state.ts); the retry's `inputResponses`
 // answer the parked requests, and the call continues to its result or its next question.
 // A call runs alone on its upstream session (a 2025-era SDK Client, pooled and reused one call
-// at a time), so its server-to-client requests cannot be confused with another call's. Held
+// at a time), so its server-to-client requests cannot be confused with another call's — except
+// on a stdio child shared with other clients, where a request is the call's only when it is the
+// one call in flight there (shared-calls.ts). The client's progress token never reaches the
+// upstream: the SDK client sends its own, unique on that upstream session. Held
 // calls live on the replica that started them: a retry that reaches another replica is relayed
 // to it when replicas advertise their address (replica-relay.ts); otherwise, or after the hold
 // expired, it gets -32602 and must start over.
@@ -25,7 +28,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Upstream } from '../upstream/upstream.ts';
 import { passedCapabilities } from './sealed-session.ts';
-import { nextCallSeq, type HeldAsker } from './relay.ts';
+import { runShared } from './shared-calls.ts';
 
 export type Step =
   | { kind: 'done'; result: Record<string, unknown> }
@@ -39,8 +42,6 @@ interface Asked {
 
 interface Held {
   pooled: Pooled;
-  /** When the call started (relay.ts nextCallSeq): the newest call on a shared child is asked. */
-  seq: number;
   asked: Map<string, Asked>;
   outcome?: Step;
   /** A capability the upstream asked for that the client did not declare. */
@@ -57,8 +58,8 @@ interface Pooled {
   /** What the 2026-07-28 client declared: the upstream may ask for nothing else. */
   caps: ClientCapabilities;
   client: Client;
-  /** A stdio child's one session, shared with the 2025-era sessions (runtime.ts routes its
-   *  server-to-client requests, to `askerFor` when a held call is the newest). */
+  /** A stdio child's one session, shared with other calls (shared-calls.ts attributes its
+   *  server-to-client requests). */
   shared: boolean;
   /** Parks a server-to-client request on the current call. */
   ask: (request: Asked['request']) => Promise<Record<string, unknown>>;
@@ -78,6 +79,14 @@ const CAPABILITY_OF: Record<string, string> = {
  * pay an upstream `initialize` on every call. */
 const MAX_IDLE = 16;
 const IDLE_MS = 60_000;
+
+/** The call's params without the client's progress token (the SDK puts its own). */
+function ownProgress(params: Record<string, unknown>): Record<string, unknown> {
+  const meta = params._meta as Record<string, unknown> | undefined;
+  if (!meta || !('progressToken' in meta)) return params;
+  const { progressToken: _drop, ...rest } = meta;
+  return { ...params, _meta: rest };
+}
 
 /** A request for a capability the call's client did not declare: noted on the call (its error
  *  then names the capability, -32021) and refused as the SDK would (-32601). */
@@ -104,16 +113,28 @@ export class HeldCalls {
     const caps = passedCapabilities(capabilities as ClientCapabilities);
     const pooled = await this.acquire(upstream, caps);
     const handle = randomUUID();
-    const h: Held = { pooled, asked: new Map(), seq: nextCallSeq() };
+    const h: Held = { pooled, asked: new Map() };
     pooled.current = h;
     this.held.set(handle, h);
     const asks = Boolean(caps.elicitation || caps.sampling || caps.roots);
-    pooled.client
-      .request({ method, params } as never, ResultSchema, {
+    const run = () =>
+      pooled.client.request({ method, params: ownProgress(params) } as never, ResultSchema, {
         // Waiting for a human (MRTR rounds) is not the upstream being slow.
         timeout: asks ? Math.max(timeoutMs, HOLD_MS) : timeoutMs,
         resetTimeoutOnProgress: true,
-      })
+        // The SDK's own token (unique on this upstream session) replaces the client's; a held
+        // call has no stream to pass progress on, so it only keeps the call's timeout fresh.
+        onprogress: () => undefined,
+      });
+    const call = {
+      ask: (request: Asked['request']) => {
+        const cap = CAPABILITY_OF[request.method];
+        return cap && !(caps as Record<string, unknown>)[cap]
+          ? Promise.reject(undeclared(h, request.method))
+          : pooled.ask(request);
+      },
+    };
+    (pooled.shared ? runShared(pooled.client, call, run) : run())
       .then(
         (result) => (h.outcome = { kind: 'done', result: result as Record<string, unknown> }),
         (error: unknown) =>
@@ -190,30 +211,6 @@ export class HeldCalls {
       void p.client.close().catch(() => undefined);
     }, IDLE_MS);
     p.idleTimer.unref();
-  }
-
-  /**
-   * The newest call in flight on `upstream`'s shared stdio child, as the target of the child's
-   * server-to-client requests (relay.ts installReverseHandlers). A request for a capability the
-   * call's client did not declare is refused as the SDK would (-32601), and the call's error
-   * then names the capability (-32021).
-   */
-  askerFor(upstream: string): HeldAsker | undefined {
-    let best: Held | undefined;
-    for (const h of this.held.values())
-      if (h.pooled.shared && h.pooled.upstream === upstream && h.pooled.current === h && !h.outcome)
-        if (!best || h.seq > best.seq) best = h;
-    const h = best;
-    if (!h) return undefined;
-    return {
-      seq: h.seq,
-      ask: (request) => {
-        const cap = CAPABILITY_OF[request.method];
-        return cap && !(h.pooled.caps as Record<string, unknown>)[cap]
-          ? Promise.reject(undeclared(h, request.method))
-          : h.pooled.ask(request);
-      },
-    };
   }
 
   /** Answers the parked requests with the retry's `inputResponses` and waits for what's next.

@@ -18,6 +18,7 @@ import {
   ListToolsRequestSchema,
   McpError,
   type LoggingLevel,
+  type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Subject } from '../auth/index.ts';
 import type { Upstream } from '../upstream/upstream.ts';
@@ -46,6 +47,7 @@ import {
   type SubscribingSession,
 } from './subscriptions.ts';
 import { withSpan } from '../telemetry/index.ts';
+import { runShared } from './shared-calls.ts';
 import { modernUpstreamClient } from './era-adapter.ts';
 import { SpanKind } from '@opentelemetry/api';
 
@@ -189,7 +191,16 @@ export class McpSession implements SubscribingSession, LoggingSession {
     const t0 = performance.now();
     try {
       const client = await this.client(upstream);
-      return await this.inflight.run(upstream.name, extra, () => fn(client));
+      const run = () => this.inflight.run(upstream.name, extra, () => fn(client));
+      if (upstream.kind === 'http') return await run();
+      // A stdio child is shared: what it sends while this call runs is this call's only when
+      // it is the one call in flight there (shared-calls.ts).
+      const call = {
+        log: (params: LogParams) => this.log(upstream.name, params, extra),
+        ask: (req: ServerRequest, schema: Parameters<Extra['sendRequest']>[1]) =>
+          extra.sendRequest(req, schema),
+      };
+      return await runShared(client, call, run);
     } catch (e) {
       const err = upstreamError(upstream.name, e);
       this.route.ledger.error(extra, err);
@@ -294,10 +305,9 @@ export class McpSession implements SubscribingSession, LoggingSession {
 
   /** An upstream's log message: on the stream of the call that caused it when there is one
    * (MCP 2025-11-25 "Transports": related messages go on that request's stream). */
-  log(upstream: string, params: LogParams): void {
+  log(upstream: string, params: LogParams, extra = this.inflight.latest(upstream)): void {
     if (!passes(params.level, this.logLevel)) return;
     const n = { method: 'notifications/message' as const, params };
-    const extra = this.inflight.latest(upstream);
     void (extra ? extra.sendNotification(n) : this.server.notification(n)).catch(() => {});
   }
 

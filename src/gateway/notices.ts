@@ -4,10 +4,10 @@
 //
 // An HTTP upstream has one client per downstream session, so whatever arrives on it is that
 // session's. A stdio child is one client shared by every session of every route that uses it
-// (/mcp and /u/<name>/mcp), so its notices are fanned out here: a log message to the session
-// with the newest call in flight to it (the work that logged; like server-to-client requests in
-// relay.ts), an update to each session subscribed to the URI. Nothing goes to a session that did
-// not ask, so one user's subscriptions or logs never reach another.
+// (/mcp and /u/<name>/mcp): its log messages go to the one call they can be attributed to, or
+// nowhere (shared-calls.ts); its updates are fanned out here, to each session subscribed to
+// the URI. Nothing goes to a session that did not ask, so one user's subscriptions or logs
+// never reach another.
 
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
@@ -60,12 +60,6 @@ export function joinShared(upstream: Upstream, client: Client, target: NoticeTar
   set.add(target);
   if (fanning.has(client)) return;
   fanning.add(client);
-  client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
-    let newest: NoticeTarget | undefined;
-    for (const t of users.get(upstream) ?? []) if (t.inflight.latest(upstream.name)) newest = t;
-    // No call in flight: nobody's work produced it, so it goes to nobody.
-    newest?.log(upstream.name, n.params);
-  });
   client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
     for (const t of users.get(upstream) ?? [])
       if (t.subscribed(upstream.name, n.params.uri)) t.updated(n.params.uri);

@@ -1,6 +1,7 @@
 // Relaying between a downstream session (the gateway's SDK Server) and an upstream SDK Client:
 // server-to-client requests (sampling, elicitation, roots) travel back on the stream of the
-// downstream call that caused them; progress tokens are remapped; cancellation follows the
+// downstream call that caused them; progress tokens are remapped (the client's token never
+// goes upstream: the SDK client sends one of its own per request and maps it back); cancellation follows the
 // downstream request's abort signal; upstream failures become stable JSON-RPC errors.
 
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -42,35 +43,25 @@ export interface SessionPort {
   ): Promise<T>;
 }
 
-let started = 0;
-/** A process-wide order of calls started on upstreams: which of a session's calls and a held
- *  call (held-calls.ts) is the newest on a shared stdio child. */
-export const nextCallSeq = (): number => ++started;
-
-/** Downstream calls in flight per upstream, newest last: where server-to-client requests go. */
+/** Downstream calls in flight per upstream, newest last: where an HTTP upstream's
+ *  server-to-client requests on this session's own connection go. */
 export class InFlight {
-  private readonly byUpstream = new Map<string, Array<{ extra: Extra; seq: number }>>();
+  private readonly byUpstream = new Map<string, Extra[]>();
 
   async run<T>(upstream: string, extra: Extra, fn: () => Promise<T>): Promise<T> {
     const list = this.byUpstream.get(upstream) ?? [];
     this.byUpstream.set(upstream, list);
-    const entry = { extra, seq: nextCallSeq() };
-    list.push(entry);
+    list.push(extra);
     try {
       return await fn();
     } finally {
-      list.splice(list.indexOf(entry), 1);
+      list.splice(list.indexOf(extra), 1);
     }
   }
 
   /** The newest call in flight to `upstream`: an upstream asks for input about its latest work. */
   latest(upstream: string): Extra | undefined {
-    return this.byUpstream.get(upstream)?.at(-1)?.extra;
-  }
-
-  /** When the newest call in flight to `upstream` started (nextCallSeq), or 0. */
-  latestSeq(upstream: string): number {
-    return this.byUpstream.get(upstream)?.at(-1)?.seq ?? 0;
+    return this.byUpstream.get(upstream)?.at(-1);
   }
 
   get size(): number {
@@ -80,45 +71,27 @@ export class InFlight {
   }
 }
 
-/** A held call (held-calls.ts) that can take a server-to-client request, and when it started. */
-export interface HeldAsker {
-  seq: number;
-  ask(request: { method: string; params?: unknown }): Promise<Record<string, unknown>>;
-}
-
 /**
- * Installs sampling/elicitation/roots handlers on an upstream client that forward to `target`
- * (resolved per request: a session for HTTP upstreams, whichever session has the newest call
- * in flight for a shared stdio child) or, when it is newer, to the held call of a 2026-07-28
- * client on that child (`held`), which surfaces the request as `input_required`.
+ * Installs sampling/elicitation/roots handlers on a session's own (HTTP) upstream client that
+ * forward to that session: on the stream of its newest call to the upstream, or as the
+ * session's own request. (A shared stdio child's handlers are shared-calls.ts attachShared.)
  */
 export function installReverseHandlers(
   client: Client,
   upstream: string,
-  target: () => { server: Server; inflight: InFlight } | undefined,
+  target: () => { server: Server; inflight: InFlight },
   /** Only what the client declared: the SDK refuses handlers for undeclared capabilities. */
   caps: { sampling?: object; elicitation?: object; roots?: object },
-  held: () => HeldAsker | undefined = () => undefined,
 ): void {
-  type Route =
-    { server: Server; extra: Extra | undefined; asker?: undefined } | { asker: HeldAsker };
-  const route = (): Route => {
-    const t = target();
-    const h = held();
-    if (h && (!t || h.seq > t.inflight.latestSeq(upstream))) return { asker: h };
-    if (!t)
-      throw new McpError(ErrorCode.InvalidRequest, 'no client session to forward this request to');
-    return { server: t.server, extra: t.inflight.latest(upstream) };
-  };
-  /** To the held call, on the stream of the downstream call, or as the session's own request. */
+  /** On the stream of the downstream call, or as the session's own request. */
   const forward = (
     req: ServerRequest,
     schema: Parameters<Extra['sendRequest']>[1],
     own: (server: Server) => Promise<unknown>,
   ): Promise<unknown> => {
-    const r = route();
-    if (r.asker) return r.asker.ask(req);
-    return r.extra ? r.extra.sendRequest(req, schema) : own(r.server);
+    const t = target();
+    const extra = t.inflight.latest(upstream);
+    return extra ? extra.sendRequest(req, schema) : own(t.server);
   };
   if (caps.sampling)
     client.setRequestHandler(

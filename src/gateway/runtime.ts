@@ -24,11 +24,10 @@ import { DropInProxy } from './dropin-proxy.ts';
 import type { McpRoute } from './http-stage.ts';
 import type { RemotePolicyStatus } from '../policy/remote.ts';
 import type { PolicyDecider } from './policy-port.ts';
-import { installReverseHandlers, type HeldAsker } from './relay.ts';
+import { attachShared } from './shared-calls.ts';
 import { RouteContext } from './route-context.ts';
 import { createRouter, type RegistryHandler } from './routes.ts';
 import { ServedRoute } from './served-route.ts';
-import type { McpSession } from './mcp-session.ts';
 
 export interface RuntimeShared {
   log: Logger;
@@ -74,33 +73,12 @@ export class Runtime {
             where: `upstreams[${i}].auth`,
           })
         : { headers: async () => ({}) };
-      // A stdio child is shared by every session: its server-to-client requests go to the
-      // session with the newest call in flight to it.
-      const target = () => {
-        let best: McpSession | undefined;
-        for (const r of this.served)
-          for (const s of r.sessions.values()) if (s.inflight.latest(u.name)) best = s;
-        return best;
-      };
-      // … or to the newest held call of a 2026-07-28 client on it, when that one is newer.
-      const held = () => {
-        let best: HeldAsker | undefined;
-        for (const r of this.served) {
-          const a = r.ctx.held.askerFor(u.name);
-          if (a && (!best || a.seq > best.seq)) best = a;
-        }
-        return best;
-      };
+      // A stdio child is shared by every session: its server-to-client requests and log
+      // messages go to the one call they can be attributed to, or are dropped and recorded.
+      const sink = { audit: shared.audit, log: shared.log };
       return new Upstream(u, shared.log, creds, {
         capabilities: { sampling: {}, elicitation: {}, roots: {} },
-        install: (client) =>
-          installReverseHandlers(
-            client,
-            u.name,
-            target,
-            { sampling: {}, elicitation: {}, roots: {} },
-            held,
-          ),
+        install: (client) => attachShared(client, u.name, sink),
       });
     });
   }

@@ -30,8 +30,15 @@ export interface Pin {
   hash: string;
   pinned_at: string;
   definition: Record<string, unknown>;
-  /** A definition seen after the pin that differs from it: what `approve` would pin. */
-  observed?: { hash: string; seen_at: string; definition: Record<string, unknown> };
+  /** A definition seen after the pin that differs from it: what `approve` would pin. `live`:
+   *  seen in an answer to a client (the drop-in route's tools/list), not by discovery — it
+   *  stays pending when discovery still sees the pinned definition, until approved. */
+  observed?: {
+    hash: string;
+    seen_at: string;
+    definition: Record<string, unknown>;
+    live?: boolean;
+  };
   /** The hash an operator approved although screening flagged it. */
   screening_approved?: string;
 }
@@ -102,6 +109,9 @@ export class PinStore {
       return [{ status: 'new', hash }, true];
     }
     if (pin.hash === hash) {
+      // An upstream that serves discovery the pinned definition and clients another one has
+      // not gone back to the pin: the change a client was served is still pending.
+      if (pin.observed?.live) return [{ status: 'changed', hash, pin }, false];
       // The upstream went back to the pinned definition: the pending change is moot.
       const dirty = pin.observed !== undefined;
       delete pin.observed;
@@ -109,6 +119,23 @@ export class PinStore {
     }
     const dirty = pin.observed?.hash !== hash;
     if (dirty) pin.observed = { hash, seen_at: now.toISOString(), definition: pinnedView(def) };
+    return [{ status: 'changed', hash, pin }, dirty];
+  }
+
+  /** A definition served live to a client (not by discovery): `same` when it is the pinned
+   *  one; otherwise recorded as the pending change. Returns whether the state changed. */
+  observeLive(
+    upstream: string,
+    def: Record<string, unknown>,
+    now = new Date(),
+  ): [PinCheck | undefined, boolean] {
+    const pin = this.get(upstream, String(def.name));
+    if (!pin) return [undefined, false];
+    const hash = toolHash(def);
+    if (pin.hash === hash) return [{ status: 'same', hash }, false];
+    const dirty = pin.observed?.hash !== hash || !pin.observed.live;
+    if (dirty)
+      pin.observed = { hash, seen_at: now.toISOString(), definition: pinnedView(def), live: true };
     return [{ status: 'changed', hash, pin }, dirty];
   }
 

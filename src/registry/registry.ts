@@ -12,8 +12,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Upstream } from '../upstream/upstream.ts';
 import { handleRegistryRequest } from './api.ts';
-import { ingest, type PinningMode, type ScreeningMode, type UpstreamEntry } from './entry.ts';
-import { PinStore } from './pins.ts';
+import {
+  HOLD_CHANGED,
+  ingest,
+  type PinningMode,
+  type ScreeningMode,
+  type UpstreamEntry,
+} from './entry.ts';
+import { PinStore, diff } from './pins.ts';
 import { Poller } from './poller.ts';
 import { SearchIndex, type SearchDoc } from './search.ts';
 import { revisionOf, runInputSchema, type ArgumentCheck } from './validate.ts';
@@ -46,6 +52,9 @@ export interface Registry {
   /** Whether calls to a tool may proceed: held and excluded tools may not. Unknown tools are
    * the policy's business ("no such tool"). */
   gate(upstream: string, tool: string): GateResult;
+  /** `gate` for a definition an upstream served a client live (the drop-in route's tools/list):
+   * one that differs from its pin is held like a change discovery saw (pinning: enforce). */
+  observe(upstream: string, def: Record<string, unknown>): GateResult;
   validateArguments(upstream: string, tool: string, args: unknown): ArgumentCheck;
   entries(): UpstreamEntry[];
   entry(upstream: string): UpstreamEntry | undefined;
@@ -146,6 +155,24 @@ export function createRegistry(o: RegistryOptions): Registry {
     }
   };
 
+  function gate(upstream: string, tool: string): GateResult {
+    const e = byName.get(upstream);
+    const t = e?.tools.get(tool);
+    if (t) return t.hold ? { ok: false, reason: t.hold } : { ok: true };
+    const bad = e?.invalid.find((p) => p.name === tool);
+    if (bad) return { ok: false, reason: `tool excluded: ${bad.reason}` };
+    return { ok: true };
+  }
+
+  /** After an approval: discovery lists again on a fresh upstream session, so it sees what
+   * clients are served now (an upstream may serve its old session the old definition). */
+  const rediscover = (u: Upstream) =>
+    void u
+      .rediscover()
+      .catch((e: unknown) =>
+        log.warn({ upstream: u.name, err: (e as Error).message }, 'rediscovery failed'),
+      );
+
   const poller = new Poller({
     upstreams: o.upstreams,
     entries: byName,
@@ -182,7 +209,10 @@ export function createRegistry(o: RegistryOptions): Registry {
         const changed = pins.merge();
         for (const up of new Set(changed.map(([u]) => u))) {
           const u = o.upstreams.find((x) => x.name === up);
-          if (u) take(u);
+          if (u) {
+            take(u);
+            rediscover(u);
+          }
         }
       } catch (e) {
         log.error({ err: (e as Error).message, file: pins.file }, 'registry state unreadable');
@@ -199,13 +229,31 @@ export function createRegistry(o: RegistryOptions): Registry {
     },
     namespace,
     handle: (req, res, path) => handleRegistryRequest(registry, req, res, path),
-    gate(upstream, tool) {
+    gate,
+    observe(upstream, def) {
       const e = byName.get(upstream);
-      const t = e?.tools.get(tool);
-      if (t) return t.hold ? { ok: false, reason: t.hold } : { ok: true };
-      const bad = e?.invalid.find((p) => p.name === tool);
-      if (bad) return { ok: false, reason: `tool excluded: ${bad.reason}` };
-      return { ok: true };
+      const name = String(def.name);
+      const t = e?.tools.get(name);
+      if (!e || !t || pinning === 'off') return gate(upstream, name);
+      const [check, dirty] = pins.observeLive(upstream, def);
+      if (check?.status !== 'changed') return gate(upstream, name);
+      if (dirty) save();
+      const status = pinning === 'enforce' ? 'held' : 'changed';
+      if (t.status !== status || dirty) {
+        // Held like a change discovery saw: listed as held, calls denied, released by
+        // `warden registry approve`, which pins what the client was served.
+        t.status = status;
+        t.hold = status === 'held' ? HOLD_CHANGED : undefined;
+        t.diff = diff(check.pin.definition, def);
+        e.updatedAt = new Date().toISOString();
+        log.warn(
+          { upstream, tool: name, status, reason: t.hold, diff: t.diff, live: true },
+          'tool definition changed',
+        );
+        reindex();
+        events.emit('changed', upstream);
+      }
+      return gate(upstream, name);
     },
     validateArguments(upstream, tool, args) {
       const t = byName.get(upstream)?.tools.get(tool);
@@ -219,7 +267,10 @@ export function createRegistry(o: RegistryOptions): Registry {
       const { action } = pins.approve(upstream, tool);
       save();
       const u = o.upstreams.find((x) => x.name === upstream);
-      if (u) take(u);
+      if (u) {
+        take(u);
+        rediscover(u);
+      }
       return action;
     },
     refresh: (name) => poller.refreshNow(name),

@@ -1,7 +1,10 @@
 // A supervised stdio upstream: one child process at a time, spoken to by one SDK Client.
 // When the child dies (crash, exit) it is restarted with exponential backoff; requests that
 // were in flight fail (the SDK rejects them with "Connection closed"), later ones go to the new
-// child. On shutdown the child is killed (SDK: stdin end → SIGTERM → SIGKILL).
+// child. A command that cannot start (ENOENT) or a child that dies before it stayed up
+// STABLE_MS keeps doubling the delay (100 ms … 30 s), one log line per attempt; only a child
+// that stayed up that long starts over at 100 ms. On shutdown the child is killed (SDK: stdin
+// end → SIGTERM → SIGKILL).
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import {
@@ -13,7 +16,7 @@ import type { Logger } from 'pino';
 import type { UpstreamConfig } from '../config/schema.ts';
 
 const BACKOFF_MIN_MS = 100;
-const BACKOFF_MAX_MS = 10_000;
+const BACKOFF_MAX_MS = 30_000;
 /** A child that stayed up this long resets the backoff. */
 const STABLE_MS = 30_000;
 
@@ -32,16 +35,22 @@ export class StdioSupervisor {
   client?: Client;
   pid?: number;
   restarts = 0;
+  /** Spawns tried (the first start included): what the backoff bounds. */
+  attempts = 0;
   private closing = false;
   private attempt = 0;
   private timer?: NodeJS.Timeout;
-  private startedAt = 0;
+  /** When the running child completed `initialize`; 0 while none is up. */
+  private upSince = 0;
+  /** Why the last start failed, for the next backoff line. */
+  private lastError?: string;
 
   constructor(private readonly opts: StdioSupervisorOptions) {}
 
   /** Spawns the child and completes `initialize`; rejects if the first start fails. */
   async start(): Promise<Client> {
     const { config, log } = this.opts;
+    this.attempts++;
     const transport = new StdioClientTransport({
       command: config.command!,
       args: config.args,
@@ -57,21 +66,37 @@ export class StdioSupervisor {
     this.opts.onClient(client);
     client.onclose = () => {
       if (this.client === client) this.client = undefined;
+      // Only a child that stayed up resets the backoff; one that never came up (ENOENT, an
+      // exit during initialize) or died at once keeps doubling it.
+      if (this.upSince && Date.now() - this.upSince > STABLE_MS) this.attempt = 0;
+      this.upSince = 0;
       if (!this.closing) this.scheduleRestart();
     };
-    await client.connect(transport, { timeout: config.timeout_ms });
+    try {
+      await client.connect(transport, { timeout: config.timeout_ms });
+    } catch (e) {
+      this.lastError = (e as Error).message;
+      throw e;
+    }
     this.client = client;
     this.pid = transport.pid ?? undefined;
-    this.startedAt = Date.now();
+    this.upSince = Date.now();
+    this.lastError = undefined;
     return client;
   }
 
   private scheduleRestart(): void {
     if (this.timer || this.closing) return;
-    if (Date.now() - this.startedAt > STABLE_MS) this.attempt = 0;
-    const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** this.attempt++);
+    const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** Math.min(this.attempt++, 20));
+    // One line per attempt: with the delay doubling, a command that cannot start logs a few
+    // lines a minute, not ten a second.
     this.opts.log.warn(
-      { upstream: this.opts.config.name, delay_ms: delay },
+      {
+        upstream: this.opts.config.name,
+        delay_ms: delay,
+        attempt: this.attempts,
+        ...(this.lastError ? { err: this.lastError } : {}),
+      },
       'stdio upstream exited; restarting',
     );
     this.timer = setTimeout(() => {
@@ -82,13 +107,8 @@ export class StdioSupervisor {
           this.restarts++;
           this.opts.onRestart();
         },
-        (e: unknown) => {
-          this.opts.log.error(
-            { upstream: this.opts.config.name, err: (e as Error).message },
-            'stdio upstream restart failed',
-          );
-          this.scheduleRestart();
-        },
+        // Logged by the next schedule (its line carries the error).
+        () => this.scheduleRestart(),
       );
     }, delay);
     this.timer.unref();

@@ -220,6 +220,20 @@ export class Upstream extends EventEmitter {
     }
   }
 
+  /** Lists again on a fresh upstream session (a 2025-era HTTP upstream keeps its discovery
+   *  session otherwise): what the upstream serves a new client, after an operator approved a
+   *  definition a client was served. */
+  async rediscover(): Promise<void> {
+    if (this.kind === 'http' && !this.modern && !this.closed) {
+      const fresh = await this.connectHttp({});
+      this.watch(fresh);
+      const old = this.discoveryClient;
+      this.discoveryClient = fresh;
+      await old?.close().catch(() => undefined);
+    }
+    await this.refresh();
+  }
+
   /**
    * MCP 2026-07-28 delivers list_changed on a `subscriptions/listen` stream (it replaced the GET
    * stream): one per upstream that declares listChanged, re-opened with backoff when it ends.
@@ -328,9 +342,15 @@ export class Upstream extends EventEmitter {
     }
   }
 
-  /** For tests and `readyz`: the stdio child's pid and restart count. */
-  get process(): { pid?: number; restarts: number } | undefined {
-    return this.stdio && { pid: this.stdio.pid, restarts: this.stdio.restarts };
+  /** For tests and `readyz`: the stdio child's pid, restart count and spawns tried. */
+  get process(): { pid?: number; restarts: number; attempts: number } | undefined {
+    return (
+      this.stdio && {
+        pid: this.stdio.pid,
+        restarts: this.stdio.restarts,
+        attempts: this.stdio.attempts,
+      }
+    );
   }
 
   async close(): Promise<void> {

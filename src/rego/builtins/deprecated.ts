@@ -11,20 +11,6 @@ type Fn = (...args: unknown[]) => unknown;
 /** Arrays and sets (both arrive as arrays); objects are not collections for all/any. */
 const items = (v: unknown): unknown[] | undefined => (isArr(v) ? v : undefined);
 
-export const DEPRECATED_BUILTINS: ReadonlySet<string> = new Set([
-  're_match',
-  'all',
-  'any',
-  'set_diff',
-  'net.cidr_overlap',
-  'cast_array',
-  'cast_set',
-  'cast_string',
-  'cast_boolean',
-  'cast_null',
-  'cast_object',
-]);
-
 export const deprecatedBuiltins: Record<string, Fn> = {
   re_match: regexBuiltins['regex.match'],
   'net.cidr_overlap': netBuiltins['net.cidr_contains'],

@@ -78,8 +78,9 @@ export abstract class RuleParser extends BodyParser {
     } else if (this.isOp('{')) {
       this.fail(this.missingIf(rule), first);
     } else {
-      // A function head alone (`f("RunAsAny", _)`) has the value true, as in OPA's parseHead.
-      if (rule.value === undefined && rule.kind !== 'multi' && rule.kind !== 'function')
+      // In v0 a function head alone (`f("RunAsAny", _)`) has the value true (OPA's parseHead).
+      const v0Function = this.v0 && rule.kind === 'function';
+      if (rule.value === undefined && rule.kind !== 'multi' && !v0Function)
         this.fail(this.missingValue(rule), first);
       return [rule];
     }

@@ -94,7 +94,7 @@ export function planExpr(env: Env, e: Expr): void {
   if (e.negated) {
     const inner = childEnv(env);
     let positive: Expr = { ...e, negated: false };
-    if (e.kind === 'term' && e.term.type === 'call') {
+    if (e.kind === 'term' && e.term.type === 'call' && isUserFunction(env, e.term.fn)) {
       const args = e.term.args.map((a) => hoistRefArg(env, inner, a));
       positive = { ...e, negated: false, term: { ...e.term, args } };
     }
@@ -131,8 +131,14 @@ export function planExpr(env: Env, e: Expr): void {
 
 let hoisted = 0;
 
-/** OPA's rewriteDynamicTerms evaluates a call's reference arguments before the call, outside
- *  a `not`: `not f(x.missing)` is `t := x.missing; not f(t)`, undefined when the reference is.
+/** A call of a function defined by rules (not a builtin or operator). */
+function isUserFunction(env: Env, fn: string[]): boolean {
+  return fn[0] === 'data' || resolveName(env, fn[0])?.[0] === 'data';
+}
+
+/** OPA evaluates a user function's reference arguments before the call, outside a `not`:
+ *  `not f(x.missing)` is `t := x.missing; not f(t)`, undefined when the reference is (a
+ *  builtin's or operator's are not: `not x.missing == false` holds).
  *  Only references whose path is constant and whose head is bound (input, data, a local) move:
  *  one that iterates would change what the negation ranges over. */
 function hoistRefArg(env: Env, inner: Env, a: Term): Term {

@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
-import type { RegoVersion } from '../rego/ast.ts';
-import { compileModules, type SourceFile } from '../rego/compile.ts';
+import type { Module, RegoVersion } from '../rego/ast.ts';
+import { compileModules, compileParsed, type SourceFile } from '../rego/compile.ts';
 import { PolicyErrorCode as Code, policyUserError } from './errors.ts';
 import { normalizeEntryPath, packTarball, unpackTarball } from './tarball.ts';
 
@@ -79,11 +79,13 @@ export async function compileDir(dir: string, opts: LoadOptions = {}): Promise<P
 
 /** Rego sources → a loadable artifact (content revision, one-module manifest). */
 export function compileArtifact(
-  files: SourceFile[],
+  files: SourceFile[] | Module[],
   data: Record<string, unknown>,
   entrypoints: string[],
 ): PolicyArtifact {
-  const compiled = compileModules(files, { entrypoints });
+  const compiled = isModules(files)
+    ? compileParsed(files, { entrypoints })
+    : compileModules(files, { entrypoints });
   const revision = contentRevision(compiled.wasm, data);
   const manifest: BundleManifest = {
     revision,
@@ -102,6 +104,10 @@ export function compileArtifact(
     minPages,
   };
 }
+
+/** Parsed modules (a caller that adjusted them: the tester's renamed test rules) or sources. */
+const isModules = (xs: SourceFile[] | Module[]): xs is Module[] =>
+  xs.length > 0 && 'rules' in xs[0];
 
 /** Reads every .rego file under `dir` (sorted, so builds are reproducible) and merges the
  *  data.json / data.yaml files at their directory path. */
@@ -366,7 +372,7 @@ function globRegExp(glob: string): RegExp {
 
 /** `rego_version: 0` in the manifest of a build whose sources are all Rego v0 (what OPA
  *  records); nothing otherwise (the module is compiled, the versions only tell readers). */
-function manifestVersions(files: SourceFile[]): Record<string, unknown> {
+function manifestVersions(files: SourceFile[] | Module[]): Record<string, unknown> {
   const allV0 = files.length > 0 && files.every((f) => f.regoVersion === 'v0');
   return allV0 ? { rego_version: 0 } : {};
 }

@@ -6,11 +6,10 @@
 //   - A builtin with no implementation here fails only the tests whose evaluation calls it;
 //     the others run (OPA's tester likewise only errors where the call happens).
 import type { Module } from '../rego/ast.ts';
-import { compileParsed } from '../rego/compile.ts';
 import { parseModule } from '../rego/parser.ts';
 import { hostBuiltins } from '../rego/builtins/index.ts';
 import { isWardenError } from '../errors/index.ts';
-import { contentRevision, readPolicyDir, type LoadOptions } from './bundle.ts';
+import { compileArtifact, readPolicyDir, type LoadOptions, type PolicyArtifact } from './bundle.ts';
 import { instantiateEngine, SDK_BUILTINS } from './engine.ts';
 
 export interface TestRule {
@@ -73,6 +72,22 @@ export async function runTests(
   return runTestModules(modules, data);
 }
 
+/** Host stand-ins for the builtins a compiled policy calls but nothing here implements: the
+ *  engine then loads, and only an evaluation that reaches the call fails, naming it. */
+export function missingBuiltinStubs(artifact: PolicyArtifact): Record<string, () => never> {
+  const missing = (artifact.hostBuiltins ?? []).filter(
+    (b) => !(b in hostBuiltins) && !SDK_BUILTINS.includes(b),
+  );
+  return Object.fromEntries(
+    missing.map((b) => [
+      b,
+      () => {
+        throw new Error(`builtin ${b} has no implementation here`);
+      },
+    ]),
+  );
+}
+
 export async function runTestModules(
   modules: Module[],
   data: Record<string, unknown>,
@@ -81,29 +96,12 @@ export async function runTestModules(
   if (tests.length === 0) return [];
   let engine;
   try {
-    const compiled = compileParsed(modules, { entrypoints: tests.map((t) => t.entrypoint) });
-    const stubs = Object.fromEntries(
-      compiled.hostBuiltins
-        .filter((b) => !(b in hostBuiltins) && !SDK_BUILTINS.includes(b))
-        .map((b) => [
-          b,
-          () => {
-            throw new Error(`builtin ${b} has no implementation here`);
-          },
-        ]),
+    const artifact = compileArtifact(
+      modules,
+      data,
+      tests.map((t) => t.entrypoint),
     );
-    engine = await instantiateEngine(
-      {
-        wasm: compiled.wasm,
-        data,
-        manifest: { revision: '', roots: [''], wasm: [] },
-        revision: contentRevision(compiled.wasm, data),
-        entrypoints: compiled.entrypoints,
-        hostBuiltins: compiled.hostBuiltins,
-        minPages: compiled.minPages,
-      },
-      { builtins: stubs },
-    );
+    engine = await instantiateEngine(artifact, { builtins: missingBuiltinStubs(artifact) });
   } catch (e) {
     if (!isWardenError(e)) throw e;
     const msg = oneLine(e.message, e.where);

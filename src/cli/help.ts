@@ -1,7 +1,8 @@
 // Usage texts, kept apart from the commands so `warden --help` loads no compiler or WASM.
-export const BUILD_USAGE = 'warden policy build DIR [-o FILE] [-e ENTRYPOINT]...';
-export const EVAL_USAGE = 'warden policy eval (DIR|BUNDLE) [-e ENTRYPOINT] --input FILE|-';
-export const TEST_USAGE = 'warden policy test DIR [-v]';
+export const BUILD_USAGE = 'warden policy build DIR [-o FILE] [-e ENTRYPOINT]... [--v0-compatible]';
+export const EVAL_USAGE =
+  'warden policy eval (DIR|BUNDLE) [-e ENTRYPOINT] --input FILE|- [--v0-compatible]';
+export const TEST_USAGE = 'warden policy test DIR [-v] [--v0-compatible]';
 
 export const POLICY_HELP = `usage:
   ${BUILD_USAGE}
@@ -13,6 +14,7 @@ export const POLICY_HELP = `usage:
   ${TEST_USAGE}
       run every test_* rule in DIR (like \`opa test\`); prints each failure and ends with
       "N passed, N failed"; exit 1 on any failure
+  --v0-compatible (every command) reads the Rego as v0, as OPA 1.x's flag of that name
 `;
 
 export const HELP = `warden — a policy-enforcing gateway for MCP servers

@@ -106,6 +106,7 @@ export function buildConfig(
     policy: {
       path: raw.policy?.path ?? 'policies/',
       entrypoint: raw.policy?.entrypoint ?? 'mcp/authz/decision',
+      ...(raw.policy?.rego_version ? { rego_version: raw.policy.rego_version } : {}),
       ...(raw.policy?.public_key ? { public_key: raw.policy.public_key } : {}),
       ...(raw.policy?.key_id ? { key_id: raw.policy.key_id } : {}),
       ...(raw.policy?.scope ? { scope: raw.policy.scope } : {}),

@@ -114,6 +114,7 @@ export const CONFIG_SHAPE: Shape = obj({
   policy: obj({
     path: str(),
     entrypoint: str(),
+    rego_version: oneOfStr('v0', 'v1'),
     public_key: str(),
     key_id: str(),
     scope: str(),
@@ -214,6 +215,8 @@ export interface WardenConfig {
   policy: {
     path: string;
     entrypoint: string;
+    /** Rego version of sources no bundle manifest versions (v0 = OPA's --v0-compatible). */
+    rego_version?: 'v0' | 'v1';
     /** Bundle signature key (PEM) for a remote `path`; unsigned bundles are then rejected. */
     public_key?: string;
     key_id?: string;

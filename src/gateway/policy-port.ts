@@ -34,13 +34,17 @@ export function toDecision(result: unknown): Decision {
 }
 
 /** Loads the Rego directory or bundle at `path` through the WASM engine. */
-export async function loadPolicyDecider(path: string, entrypoint: string): Promise<PolicyDecider> {
+export async function loadPolicyDecider(
+  path: string,
+  entrypoint: string,
+  regoVersion?: 'v0' | 'v1',
+): Promise<PolicyDecider> {
   // Imported lazily: the engine pulls in the Rego compiler, which `warden serve --help` and
   // config-only code paths do not need.
   const { loadEngine } = await import('../policy/engine.ts');
   // A Rego directory is compiled for exactly this entrypoint (the compiler's default is
   // mcp/authz/decision, so any other entrypoint would be missing from the module).
-  const engine = await loadEngine(path, { entrypoints: [entrypoint] });
+  const engine = await loadEngine(path, { entrypoints: [entrypoint], regoVersion });
   // A local policy never changes under the decider: its decisions need no revision of their own.
   return {
     revision: engine.revision,
@@ -95,7 +99,11 @@ export async function openPolicy(
   const { isRemotePolicyPath, createRemotePolicy, remotePolicyDecider } =
     await import('../policy/remote.ts');
   if (!isRemotePolicyPath(p.path))
-    return { decider: await loadPolicyDecider(p.path, p.entrypoint), key, close() {} };
+    return {
+      decider: await loadPolicyDecider(p.path, p.entrypoint, p.rego_version),
+      key,
+      close() {},
+    };
   // The module logs every rejection at warn (nothing active yet) or error (old bundle kept),
   // with the error's stable code in `err.code`: the gateway counts them through the same calls.
   const code = (o: object) =>
@@ -122,7 +130,7 @@ export async function openPolicy(
     maxBytes: p.max_bytes,
     headers: p.headers,
     // Compile only what the gateway evaluates (as loadPolicyDecider does).
-    engine: { entrypoints: [p.entrypoint] },
+    engine: { entrypoints: [p.entrypoint], regoVersion: p.rego_version },
     onUpdate: (_e, info) => hooks.activated?.(info.revision, info.previous),
     log,
   });

@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import YAML from 'yaml';
-import { compileModules, type SourceFile } from '../rego/compile.ts';
+import type { Module, RegoVersion } from '../rego/ast.ts';
+import { compileModules, compileParsed, type SourceFile } from '../rego/compile.ts';
 import { PolicyErrorCode as Code, policyUserError } from './errors.ts';
 import { normalizeEntryPath, packTarball, unpackTarball } from './tarball.ts';
 
@@ -40,6 +41,9 @@ export interface PolicyArtifact {
 export interface LoadOptions {
   /** Entrypoints to compile when the source is Rego; ignored for prebuilt WASM. */
   entrypoints?: string[];
+  /** Rego version of sources a manifest does not version (`--v0-compatible`,
+   *  `policy.rego_version`); v1 by default. */
+  regoVersion?: RegoVersion;
 }
 
 /** sha256 over the module and the data, hex: identifies exactly what decides requests. */
@@ -66,22 +70,28 @@ export async function loadPolicySource(
 
 /** Compiles the Rego in `dir` (tests excluded) with its data files. */
 export async function compileDir(dir: string, opts: LoadOptions = {}): Promise<PolicyArtifact> {
-  const { files, data } = await readPolicyDir(dir, { includeTests: false });
+  const { files, data } = await readPolicyDir(dir, {
+    includeTests: false,
+    regoVersion: opts.regoVersion,
+  });
   return compileArtifact(files, data, opts.entrypoints ?? [DEFAULT_ENTRYPOINT]);
 }
 
 /** Rego sources → a loadable artifact (content revision, one-module manifest). */
 export function compileArtifact(
-  files: SourceFile[],
+  files: SourceFile[] | Module[],
   data: Record<string, unknown>,
   entrypoints: string[],
 ): PolicyArtifact {
-  const compiled = compileModules(files, { entrypoints });
+  const compiled = isModules(files)
+    ? compileParsed(files, { entrypoints })
+    : compileModules(files, { entrypoints });
   const revision = contentRevision(compiled.wasm, data);
   const manifest: BundleManifest = {
     revision,
     roots: [''],
     wasm: compiled.entrypoints.map((entrypoint) => ({ entrypoint, module: '/policy.wasm' })),
+    ...manifestVersions(files),
   };
   const minPages = compiled.minPages ?? wasmMemoryLimits(compiled.wasm)?.min;
   return {
@@ -95,14 +105,25 @@ export function compileArtifact(
   };
 }
 
+/** Parsed modules (a caller that adjusted them: the tester's renamed test rules) or sources. */
+const isModules = (xs: SourceFile[] | Module[]): xs is Module[] =>
+  xs.length > 0 && 'rules' in xs[0];
+
 /** Reads every .rego file under `dir` (sorted, so builds are reproducible) and merges the
  *  data.json / data.yaml files at their directory path. */
 export async function readPolicyDir(
   dir: string,
-  opts: { includeTests: boolean },
+  opts: { includeTests: boolean; regoVersion?: RegoVersion },
 ): Promise<{ files: SourceFile[]; data: Record<string, unknown> }> {
   const files: SourceFile[] = [];
   const data: Record<string, unknown> = {};
+  const manifestPath = path.join(dir, '.manifest');
+  const manifestText = await readFile(manifestPath, 'utf8').catch(() => undefined);
+  const versionOf = regoVersions(
+    manifestText === undefined ? {} : parseManifest(manifestText, manifestPath),
+    opts.regoVersion,
+    manifestPath,
+  );
   const walk = async (rel: string): Promise<void> => {
     const abs = path.join(dir, rel);
     const entries = await readdir(abs, { withFileTypes: true }).catch(
@@ -121,7 +142,12 @@ export async function readPolicyDir(
         await walk(childRel);
       } else if (ent.name.endsWith('.rego')) {
         if (!opts.includeTests && ent.name.endsWith('_test.rego')) continue;
-        files.push({ path: where, text: await readText(where) });
+        const regoVersion = versionOf(childRel);
+        files.push({
+          path: where,
+          text: await readText(where),
+          ...(regoVersion && { regoVersion }),
+        });
       } else if (ent.name === 'data.json' || ent.name === 'data.yaml' || ent.name === 'data.yml') {
         const value = parseDataFile(ent.name, await readText(where), where);
         mergeData(data, rel ? rel.split('/') : [], value, where);
@@ -229,6 +255,7 @@ export async function readBundle(
     }
     if (!isObject(manifest)) throw bad('invalid .manifest: not an object');
   }
+  const versionOf = regoVersions(manifest, opts.regoVersion, `${where}:.manifest`);
   const data: Record<string, unknown> = {};
   const sources: SourceFile[] = [];
   for (const name of [...files.keys()].sort()) {
@@ -238,7 +265,12 @@ export async function readBundle(
       const value = parseDataFile(base, (files.get(name) as Buffer).toString('utf8'), name);
       mergeData(data, dir, value, `${where}:${name}`);
     } else if (base.endsWith('.rego') && !base.endsWith('_test.rego')) {
-      sources.push({ path: name, text: (files.get(name) as Buffer).toString('utf8') });
+      const regoVersion = versionOf(name);
+      sources.push({
+        path: name,
+        text: (files.get(name) as Buffer).toString('utf8'),
+        ...(regoVersion && { regoVersion }),
+      });
     }
   }
   const wasmEntries = manifest.wasm ?? [];
@@ -274,6 +306,75 @@ export async function readBundle(
     entrypoints: wasmEntries.map((w) => w.entrypoint),
     minPages: wasmMemoryLimits(bytes)?.min,
   };
+}
+
+function parseManifest(text: string, where: string): Record<string, unknown> {
+  let m: unknown;
+  try {
+    m = JSON.parse(text);
+  } catch (e) {
+    throw policyUserError(Code.BUNDLE_INVALID, `invalid .manifest: ${(e as Error).message}`, {
+      where,
+    });
+  }
+  if (!isObject(m))
+    throw policyUserError(Code.BUNDLE_INVALID, 'invalid .manifest: not an object', { where });
+  return m;
+}
+
+/** The Rego version of each file, from a bundle manifest's `rego_version` (0 or 1) and
+ *  `file_rego_versions` (path or glob, from the bundle root → 0 or 1), as OPA's bundle loader
+ *  reads them (https://www.openpolicyagent.org/docs/management-bundles#bundle-file-format);
+ *  files it does not version get `fallback`. Returns 'v0' | 'v1' | undefined (= v1). */
+function regoVersions(
+  manifest: Record<string, unknown>,
+  fallback: RegoVersion | undefined,
+  where: string,
+): (file: string) => RegoVersion | undefined {
+  const bad = (msg: string) =>
+    policyUserError(Code.BUNDLE_INVALID, `invalid .manifest: ${msg}`, { where });
+  const version = (v: unknown, key: string): RegoVersion => {
+    if (v === 0) return 'v0';
+    if (v === 1) return 'v1';
+    throw bad(`${key} must be 0 or 1`);
+  };
+  const base =
+    manifest.rego_version === undefined ? fallback : version(manifest.rego_version, 'rego_version');
+  const perFile: [RegExp, RegoVersion][] = [];
+  const fv = manifest.file_rego_versions;
+  if (fv !== undefined) {
+    if (!isObject(fv)) throw bad('file_rego_versions must be an object');
+    for (const [glob, v] of Object.entries(fv)) {
+      perFile.push([globRegExp(glob), version(v, `file_rego_versions[${JSON.stringify(glob)}]`)]);
+    }
+  }
+  return (file) => {
+    const rel = file.replace(/^\/+/, '');
+    return perFile.find(([re]) => re.test(rel))?.[1] ?? base;
+  };
+}
+
+/** A manifest path glob (`*` within a segment, `**` across) → RegExp on root-relative paths. */
+function globRegExp(glob: string): RegExp {
+  const g = glob.replace(/^\/+/, '');
+  let re = '';
+  for (let i = 0; i < g.length; i++) {
+    const c = g[i];
+    if (c === '*' && g[i + 1] === '*') {
+      re += '.*';
+      i++;
+    } else if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/** `rego_version: 0` in the manifest of a build whose sources are all Rego v0 (what OPA
+ *  records); nothing otherwise (the module is compiled, the versions only tell readers). */
+function manifestVersions(files: SourceFile[] | Module[]): Record<string, unknown> {
+  const allV0 = files.length > 0 && files.every((f) => f.regoVersion === 'v0');
+  return allV0 ? { rego_version: 0 } : {};
 }
 
 /** Serialises an artifact as an OPA bundle: /.manifest, /data.json, /policy.wasm, gzipped.

@@ -218,8 +218,13 @@ export interface Import {
   alias?: string;
 }
 
+/** OPA's Rego versions: v1 (OPA 1.x's default) and v0 (`--v0-compatible`). */
+export type RegoVersion = 'v0' | 'v1';
+
 export interface Module {
   file: string;
+  /** 'v0' for a module parsed with Rego v0 rules (and not importing rego.v1); absent for v1. */
+  regoVersion?: RegoVersion;
   /** `package a.b.c` → ["a","b","c"] (without the implicit `data`). */
   package: string[];
   packageLoc: Loc;

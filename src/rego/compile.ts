@@ -3,7 +3,7 @@
 // encode the IR, and link it into the prebuilt OPA-ABI runtime module. No compiler runs per
 // policy: a policy compiles in milliseconds (see src/rego/runtime/README.md).
 
-import type { Module } from './ast.ts';
+import type { Module, RegoVersion } from './ast.ts';
 import { encodePolicy } from './ir.ts';
 import { linkPolicy } from './link.ts';
 import { parseModule } from './parser.ts';
@@ -14,6 +14,8 @@ import type { RuleNode } from './plan/tree.ts';
 export interface SourceFile {
   path: string; // as it should appear in error messages (relative to the policy dir)
   text: string;
+  /** 'v0' to parse with Rego v0 rules (OPA's --v0-compatible); v1 by default. */
+  regoVersion?: RegoVersion;
 }
 
 export interface CompileOptions {
@@ -65,7 +67,14 @@ export const NATIVE_BUILTINS: ReadonlySet<string> = new Set([
  *  "file:line:col") on syntax errors, unsafe variables, recursion, conflicting rules and
  *  unknown entrypoints. */
 export function compileModules(files: SourceFile[], opts: CompileOptions): CompiledPolicy {
-  const modules = files.map((f) => parseModule(f.path, f.text));
+  return compileParsed(
+    files.map((f) => parseModule(f.path, f.text, f.regoVersion)),
+    opts,
+  );
+}
+
+/** Compiles modules parsed already (a caller that inspected or adjusted them first). */
+export function compileParsed(modules: Module[], opts: CompileOptions): CompiledPolicy {
   const planner = new Planner(modules);
   for (const ep of opts.entrypoints) planner.addEntrypoint(ep);
   planAll(planner, planner.tree.root);

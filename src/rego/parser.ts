@@ -8,17 +8,20 @@
 //   parser.ts         package and import statements, the module loop
 // Every failure is a RegoError REGO_PARSE_ERROR at file:line:col.
 
-import type { Import, Module, Rule } from './ast.ts';
+import type { Import, Module, RegoVersion, Rule } from './ast.ts';
 import { RegoError } from './errors.ts';
 import { KEYWORDS, tokenize, type Token } from './lexer.ts';
 import { describe, Fail } from './parse/cursor.ts';
 import { RuleParser } from './parse/rules.ts';
 import { attachAnnotations, scanAnnotations } from './annotations.ts';
 
-/** Parses one Rego v1 module. Throws RegoError (code REGO_PARSE_ERROR) on any error. */
-export function parseModule(file: string, text: string): Module {
+/** Parses one module, Rego v1 unless `version` is 'v0' (OPA 1.x's --v0-compatible: keyword
+ *  rules without `if`, `p[x] { … }` partial sets, `contains`/`in`/`every`/`if` keywords only
+ *  when imported, and `import rego.v1` switching the module to v1). Throws RegoError (code
+ *  REGO_PARSE_ERROR) on any error. */
+export function parseModule(file: string, text: string, version: RegoVersion = 'v1'): Module {
   try {
-    const module = new ModuleParser(file, tokenize(file, text)).parse();
+    const module = new ModuleParser(file, tokenize(file, text), version).parse();
     if (text.includes('METADATA')) attachAnnotations(module, scanAnnotations(file, text));
     return module;
   } catch (e) {
@@ -34,6 +37,14 @@ const IMPORT_ROOTS = ['data', 'input', 'future', 'rego'];
 const FUTURE_KEYWORDS = ['contains', 'every', 'if', 'in'];
 
 class ModuleParser extends RuleParser {
+  constructor(file: string, toks: Token[], version: RegoVersion) {
+    super(file, toks);
+    if (version === 'v0') {
+      this.v0 = true;
+      for (const k of FUTURE_KEYWORDS) this.kw.delete(k);
+    }
+  }
+
   parse(): Module {
     try {
       return this.module();
@@ -58,7 +69,15 @@ class ModuleParser extends RuleParser {
         this.fail('unexpected package declaration: a module has exactly one');
       else rules.push(...this.parseRules());
     }
-    return { file: this.file, package: pkg, packageLoc: this.locOf(first), imports, rules };
+    const module: Module = {
+      file: this.file,
+      package: pkg,
+      packageLoc: this.locOf(first),
+      imports,
+      rules,
+    };
+    if (this.v0) module.regoVersion = 'v0';
+    return module;
   }
 
   /** `a.b["c"]`: names, keywords included (`package foo.in`), and bracketed strings. */
@@ -110,10 +129,14 @@ class ModuleParser extends RuleParser {
       this.next();
       imp.alias = a.text;
     }
-    if (path[0] === 'future') this.checkFuture(imp, pathTok);
-    else if (path[0] === 'rego') {
+    if (path[0] === 'future') {
+      this.checkFuture(imp, pathTok);
+      for (const k of path.length === 3 ? [path[2]] : FUTURE_KEYWORDS) this.kw.add(k);
+    } else if (path[0] === 'rego') {
       if (path.length !== 2 || path[1] !== 'v1')
         this.fail(`invalid import \`${path.join('.')}\`, must be \`rego.v1\``, pathTok);
+      this.v0 = false;
+      for (const k of FUTURE_KEYWORDS) this.kw.add(k);
     } else if (!imp.alias && path.length > 1 && KEYWORDS.has(path[path.length - 1])) {
       this.fail(
         `unexpected import path, must not end with a keyword, got: ${path[path.length - 1]} (import a different path or use an alias)`,

@@ -11,6 +11,7 @@ export async function runBuild(args: string[], io: Io): Promise<number> {
   const p = parse(args, {
     output: { type: 'string', short: 'o' },
     entrypoint: { type: 'string', short: 'e', multiple: true },
+    'v0-compatible': { type: 'boolean' },
   });
   const [dir] = positionals(p, ['DIR'], BUILD_USAGE);
   const out = (p.values.output as string | undefined) ?? 'bundle.tar.gz';
@@ -18,7 +19,10 @@ export async function runBuild(args: string[], io: Io): Promise<number> {
     normalizeEntrypoint,
   );
   const started = performance.now();
-  const artifact = await compileDir(dir, { entrypoints: [...new Set(eps)] });
+  const artifact = await compileDir(dir, {
+    entrypoints: [...new Set(eps)],
+    regoVersion: p.values['v0-compatible'] === true ? 'v0' : undefined,
+  });
   const bundle = writeBundle(artifact);
   const ms = performance.now() - started;
   try {

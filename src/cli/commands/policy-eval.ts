@@ -14,6 +14,7 @@ export async function runEval(args: string[], io: Io): Promise<number> {
   const p = parse(args, {
     entrypoint: { type: 'string', short: 'e' },
     input: { type: 'string', short: 'i' },
+    'v0-compatible': { type: 'boolean' },
   });
   const [source] = positionals(p, ['DIR or BUNDLE'], EVAL_USAGE);
   const requested = p.values.entrypoint as string | undefined;
@@ -24,6 +25,7 @@ export async function runEval(args: string[], io: Io): Promise<number> {
   const isDir = (await stat(source).catch(() => undefined))?.isDirectory() ?? false;
   const engine = await loadEngine(source, {
     entrypoints: isDir ? [ep ?? DEFAULT_ENTRYPOINT] : undefined,
+    regoVersion: p.values['v0-compatible'] === true ? 'v0' : undefined,
   });
   const entrypoint =
     ep ??

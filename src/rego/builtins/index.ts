@@ -33,6 +33,7 @@ import { unitBuiltins } from './units.ts';
 import { uuidBuiltins } from './uuid.ts';
 import { walkPairs } from './walk.ts';
 import { templateBuiltins } from './template.ts';
+import { deprecatedBuiltins } from './deprecated.ts';
 import { decodeArg, encodeResult, toWire } from './values.ts';
 
 export { regoSet, decodeResult } from './values.ts';
@@ -67,6 +68,7 @@ const implementations: Record<string, HostBuiltin> = {
   ...jsonSchemaBuiltins,
   ...awsBuiltins,
   ...runtimeBuiltins,
+  ...deprecatedBuiltins,
 };
 
 /** Decodes tagged sets in the arguments, encodes sets in the result, and turns an unexpected

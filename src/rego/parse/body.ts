@@ -3,7 +3,6 @@
 // `some …` or `every … { … }`, and an expr is a term, `a = b` or `a := b`.
 
 import type { Body, Every, Expr, SomeDecl, SomeIn, Term, VarTerm, With } from '../ast.ts';
-import { KEYWORDS } from '../lexer.ts';
 import { describe } from './cursor.ts';
 import { CollectionParser } from './collections.ts';
 
@@ -109,7 +108,7 @@ export abstract class BodyParser extends CollectionParser {
     const vars: VarTerm[] = [];
     for (;;) {
       const t = this.tok();
-      if (t.kind !== 'ident' || KEYWORDS.has(t.text)) {
+      if (t.kind !== 'ident' || this.kw.has(t.text)) {
         if (!r.ok) throw r.error;
         this.fail(`unexpected ${describe(t)}, expected a variable name after some`);
       }

@@ -36,6 +36,9 @@ export class Cursor {
   protected pos = 0;
   private wild = 0;
   protected depth = 0;
+  /** The words that are keywords here: all of KEYWORDS in Rego v1; in a v0 module the four
+   *  former future keywords only once imported (`import future.keywords.in`, `import rego.v1`). */
+  protected kw: Set<string> = new Set(KEYWORDS);
 
   constructor(
     protected readonly file: string,
@@ -74,7 +77,7 @@ export class Cursor {
 
   /** A keyword in keyword position: not one used as the first name of a ref (`else.x`). */
   protected isKw(word: string, t: Token = this.tok()): boolean {
-    return t.kind === 'ident' && t.text === word && !this.startsRef(t);
+    return t.kind === 'ident' && t.text === word && this.kw.has(word) && !this.startsRef(t);
   }
 
   /** OPA allows keywords as the first name of a ref when a '.' or '[' follows directly. */
@@ -85,7 +88,7 @@ export class Cursor {
 
   /** The current token names something: an identifier, or a keyword used as a ref head. */
   protected isName(t: Token = this.tok()): boolean {
-    return t.kind === 'ident' && (!KEYWORDS.has(t.text) || this.startsRef(t));
+    return t.kind === 'ident' && (!this.kw.has(t.text) || this.startsRef(t));
   }
 
   protected expectOp(text: string, what = `'${text}'`): Token {

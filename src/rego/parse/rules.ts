@@ -15,6 +15,9 @@ interface Head {
 const OPERATOR_AFTER_NAME = new Set('+ - * / % & | == != < <= > >='.split(' '));
 
 export abstract class RuleParser extends BodyParser {
+  /** Rego v0 rules: bodies without `if`, `p[x] { … }` partial sets (OPA 1.x --v0-compatible). */
+  protected v0 = false;
+
   /** One rule statement; chained bodies (`p if {…} {…}`) make several rules. */
   protected parseRules(): Rule[] {
     const first = this.tok();
@@ -52,13 +55,32 @@ export abstract class RuleParser extends BodyParser {
 
     if (isDefault) return [this.finishDefault(rule, first)];
 
+    // Rego v0 (OPA's parseHead): a two-term head without a value is a partial set, `p[x]`
+    // (and `p.q`, the set holding "q").
+    if (
+      this.v0 &&
+      rule.kind === 'complete' &&
+      rule.value === undefined &&
+      rule.ref.length === 2 &&
+      !this.isKw('else')
+    ) {
+      rule.kind = 'multi';
+      rule.key = rule.ref[1];
+      rule.ref = [rule.ref[0]];
+    }
+
     if (this.isKw('if')) {
       this.next();
       rule.body = this.parseIfBody();
+    } else if (this.isOp('{') && this.v0) {
+      this.next();
+      rule.body = this.parseBody('}');
     } else if (this.isOp('{')) {
       this.fail(this.missingIf(rule), first);
     } else {
-      if (rule.value === undefined && rule.kind !== 'multi')
+      // In v0 a function head alone (`f("RunAsAny", _)`) has the value true (OPA's parseHead).
+      const v0Function = this.v0 && rule.kind === 'function';
+      if (rule.value === undefined && rule.kind !== 'multi' && !v0Function)
         this.fail(this.missingValue(rule), first);
       return [rule];
     }
@@ -140,7 +162,7 @@ export abstract class RuleParser extends BodyParser {
       if (this.isOp(':=') || this.isOp('=')) {
         this.next();
         clause.value = this.parseInfix(true);
-      } else if (!this.isOp('{') && !this.isKw('if')) {
+      } else if (!this.isOp('{') && !this.isKw('if') && !this.v0) {
         this.fail(`unexpected ${describe(this.tok())}, expected else value term or rule body`);
       }
       const hasIf = this.isKw('if');

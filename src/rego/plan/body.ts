@@ -93,7 +93,12 @@ export function planExpr(env: Env, e: Expr): void {
   const fb = env.fb;
   if (e.negated) {
     const inner = childEnv(env);
-    planNot(env, () => planExpr(inner, { ...e, negated: false }));
+    let positive: Expr = { ...e, negated: false };
+    if (e.kind === 'term' && e.term.type === 'call' && isUserFunction(env, e.term.fn)) {
+      const args = e.term.args.map((a) => hoistRefArg(env, inner, a));
+      positive = { ...e, negated: false, term: { ...e.term, args } };
+    }
+    planNot(env, () => planExpr(inner, positive));
     return;
   }
   switch (e.kind) {
@@ -122,6 +127,29 @@ export function planExpr(env: Env, e: Expr): void {
     case 'every':
       return planEvery(env, e);
   }
+}
+
+let hoisted = 0;
+
+/** A call of a function defined by rules (not a builtin or operator). */
+function isUserFunction(env: Env, fn: string[]): boolean {
+  return fn[0] === 'data' || resolveName(env, fn[0])?.[0] === 'data';
+}
+
+/** OPA evaluates a user function's reference arguments before the call, outside a `not`:
+ *  `not f(x.missing)` is `t := x.missing; not f(t)`, undefined when the reference is (a
+ *  builtin's or operator's are not: `not x.missing == false` holds).
+ *  Only references whose path is constant and whose head is bound (input, data, a local) move:
+ *  one that iterates would change what the negation ranges over. */
+function hoistRefArg(env: Env, inner: Env, a: Term): Term {
+  if (a.type !== 'ref' || a.head.type !== 'var') return a;
+  if (!a.path.every((p) => p.type === 'string' || p.type === 'number')) return a;
+  const head = a.head.name;
+  if (!env.scope.has(head) && head !== 'input' && head !== 'data') return a;
+  if (head === 'data' || resolveName(env, head)?.[0] === 'data') return a; // rules: planner's
+  const name = `$neg${hoisted++}`;
+  inner.scope.set(name, toLocal(env, planTerm(env, a)));
+  return { type: 'var', name, loc: a.loc };
 }
 
 function planTermExpr(env: Env, t: Term): void {

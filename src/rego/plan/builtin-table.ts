@@ -98,6 +98,7 @@ const TABLE: Record<string, number> = {
   'array.slice': 3,
   'array.reverse': 1,
   intersection: 1,
+  set_diff: 2,
   union: 1,
   walk: 1,
   'graph.reachable': 2,
@@ -213,6 +214,21 @@ const TABLE: Record<string, number> = {
   'rego.metadata.chain': 0,
   'rego.metadata.rule': 0,
 };
+
+/** Builtins OPA 1.x keeps for Rego v0 modules only (ast/builtins.go `deprecated: true`). */
+export const DEPRECATED_BUILTINS: ReadonlySet<string> = new Set([
+  're_match',
+  'all',
+  'any',
+  'set_diff',
+  'net.cidr_overlap',
+  'cast_array',
+  'cast_set',
+  'cast_string',
+  'cast_boolean',
+  'cast_null',
+  'cast_object',
+]);
 
 export function builtinArity(name: string): number | undefined {
   return Object.prototype.hasOwnProperty.call(TABLE, name) ? TABLE[name] : undefined;

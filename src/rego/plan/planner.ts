@@ -8,7 +8,7 @@
 import type { CallTerm, Module, Term } from '../ast.ts';
 import { Op, type Local, type Operand } from '../ir.ts';
 import { RegoError } from '../errors.ts';
-import { builtinArity, RELATIONAL } from './builtin-table.ts';
+import { builtinArity, DEPRECATED_BUILTINS, RELATIONAL } from './builtin-table.ts';
 import { chainMetadata, ruleMetadata } from '../annotations.ts';
 import { hostAlias, SDK_SHADOWED } from '../builtins/index.ts';
 import { FuncBuilder, PolicyBuilder, isConst } from './builder.ts';
@@ -437,7 +437,9 @@ export class Planner {
       return pb.constValue(ruleMetadata(env.rule));
     if (!node && name === 'rego.metadata.chain' && t.args.length === 0)
       return pb.constValue(chainMetadata(this.modules, env.module.module, env.rule));
-    const arity = node ? funcArity(node) : builtinArity(name);
+    // OPA 1.x removed the deprecated builtins from v1; v0 modules keep them.
+    const removed = DEPRECATED_BUILTINS.has(name) && env.module.module.regoVersion !== 'v0';
+    const arity = node ? funcArity(node) : removed ? undefined : builtinArity(name);
     if (arity === undefined)
       throw new RegoError('REGO_TYPE_ERROR', `undefined function ${name}`, t.loc);
     if (t.args.length !== arity && t.args.length !== arity + 1) {

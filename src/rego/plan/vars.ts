@@ -143,7 +143,8 @@ export function analyze(
     for (const c of u.closures) {
       const vs = new Set<string>();
       allVarsOfTerm(c, isGlobal, vs);
-      for (const v of vs) if (outer.has(v) || bound.has(v)) inputs.add(v);
+      const local = declaredIn(c);
+      for (const v of vs) if ((outer.has(v) || bound.has(v)) && !local.has(v)) inputs.add(v);
     }
   };
   const inputsFrom = () => {
@@ -167,7 +168,9 @@ export function analyze(
       const wu = newUses();
       collectTerm(w.value, isGlobal, wu);
       for (const v of wu.plain) inputs.add(v);
-      for (const v of wu.refPath) inputs.add(v);
+      // `with input.x as xs[_]` iterates: OPA evaluates the value before the expression
+      // (rewriteWithModifiers), so a key it ranges over is bound by it.
+      for (const v of wu.refPath) (bound.has(v) ? inputs : outputs).add(v);
     }
     return inputs;
   };
@@ -319,6 +322,21 @@ export function reorder(
       throw new RegoError('REGO_UNSAFE_VAR', `var ${unsafe.join(', ')} is unsafe`, e.loc);
     }
     out.push(pending.splice(picked, 1)[0]);
+  }
+  return out;
+}
+
+/** Variables a comprehension's body declares (`some x`, `some x in xs`, `x := …`): they are
+ *  its own even when the enclosing body has a variable of the same name (OPA's
+ *  rewriteLocalVars gives them fresh names), so they are not inputs of the closure. */
+export function declaredIn(c: Term): Set<string> {
+  const out = new Set<string>();
+  if (!('body' in c)) return out;
+  for (const e of c.body) {
+    if (e.kind === 'some') for (const v of e.vars) out.add(v.name);
+    else if (e.kind === 'somein') {
+      for (const t of e.key ? [e.key, e.value] : [e.value]) allVarsOfTerm(t, () => false, out);
+    } else if (e.kind === 'assign') allVarsOfTerm(e.left, () => false, out);
   }
   return out;
 }

@@ -47,7 +47,7 @@ describe.each(['/u/lenient/mcp', '/mcp'])('%s', (route) => {
     async (_era, extra) => {
       const token = await p.h.token(READ, { route });
       const before = p.lenient.executed.length;
-    const r = await slowBody(route, token, extra);
+      const r = await slowBody(route, token, extra);
       expect(r.head).toMatch(/^HTTP\/1\.1 408 /);
       expect(r.head.toLowerCase()).toContain('connection: close');
       expect(r.closed).toBe(true);

@@ -28,6 +28,7 @@ export const WRITE_SCOPE = 'tickets:write';
 
 /** A tool call the SDK upstream ran. */
 export interface SdkCall {
+  id: string | number;
   name: string;
   arguments: unknown;
 }
@@ -51,8 +52,8 @@ export async function startExpressUpstream(): Promise<ExpressUpstream> {
     s.setRequestHandler(ListToolsRequestSchema, () => ({
       tools: LENIENT_TOOLS as never,
     }));
-    s.setRequestHandler(CallToolRequestSchema, (req) => {
-      calls.push({ name: req.params.name, arguments: req.params.arguments });
+    s.setRequestHandler(CallToolRequestSchema, (req, extra) => {
+      calls.push({ id: extra.requestId, name: req.params.name, arguments: req.params.arguments });
       return { content: [{ type: 'text', text: `executed ${req.params.name}` }] };
     });
     return s;

@@ -100,6 +100,7 @@ export function buildConfig(
       approval: {
         scope: raw.auth?.approval?.scope ?? 'approved:by:human',
         max_age_s: raw.auth?.approval?.max_age_s ?? 300,
+        ...(raw.auth?.approval?.time_claims ? { time_claims: raw.auth.approval.time_claims } : {}),
       },
       demo: raw.auth?.demo ?? false,
     },

@@ -87,7 +87,11 @@ export const CONFIG_SHAPE: Shape = obj({
     issuer: str(),
     jwks_uri: str(),
     audience: either('a string or a list of strings', str(), list(str())),
-    approval: obj({ scope: str(SCOPE, 'an OAuth scope token'), max_age_s: int(0) }),
+    approval: obj({
+      scope: str(SCOPE, 'an OAuth scope token'),
+      max_age_s: int(0),
+      time_claims: list(str(/^[A-Za-z0-9_.:-]{1,64}$/, 'a JWT claim name')),
+    }),
     demo: bool,
     // The keys below are checked for meaning by src/auth/config.ts.
     introspection: obj(
@@ -205,7 +209,7 @@ export interface WardenConfig {
     issuer?: string;
     jwks_uri?: string;
     audience?: string | string[];
-    approval: { scope: string; max_age_s: number };
+    approval: { scope: string; max_age_s: number; time_claims?: string[] };
     /** Use the local development issuer (the embedded demo sets this). */
     demo: boolean;
     [key: string]: unknown;

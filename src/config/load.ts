@@ -82,6 +82,7 @@ export function buildConfig(
       env: u.env ?? {},
       cwd: u.cwd,
       headers: u.headers ?? {},
+      forward_headers: u.forward_headers ?? [],
       auth: u.auth,
       manifest_url: u.manifest_url,
       timeout_ms: u.timeout_ms ?? timeout,

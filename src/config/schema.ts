@@ -67,6 +67,14 @@ const upstream = obj(
     env: map(str()),
     cwd: str(),
     headers: map(str()),
+    // Client headers the drop-in route passes on although they claim an identity (cookie,
+    // x-forwarded-*, …; src/upstream/forward-headers.ts). Authorization never passes.
+    forward_headers: list(
+      str(
+        /^(?!(?:proxy-)?authorization$)[!#$%&'*+.^_`|~0-9a-z-]+$/,
+        'a lower-case header name other than authorization and proxy-authorization',
+      ),
+    ),
     auth: upstreamAuth,
     manifest_url: str(/^https?:\/\//, 'an http:// or https:// URL'),
     timeout_ms: int(1),
@@ -184,6 +192,9 @@ export interface UpstreamConfig {
   env: Record<string, string>;
   cwd?: string;
   headers: Record<string, string>;
+  /** Identity headers of the client the drop-in route forwards to this upstream (lower-case;
+   *  absent when built by hand, e.g. in tests: none). */
+  forward_headers?: string[];
   auth?: UpstreamCredentialsConfig;
   manifest_url?: string;
   timeout_ms: number;

@@ -30,6 +30,7 @@ import { DEFAULT_MAX_ANSWER_BYTES } from '../config/load.ts';
 import { SealedSessions, negotiatedVersion, type SessionsConfig } from './sealed-session.ts';
 import type { RouteContext } from './route-context.ts';
 import { injectTraceHeaders } from '../telemetry/index.ts';
+import { stripIdentityHeaders } from '../upstream/forward-headers.ts';
 import { MRTR_METHODS, clientAnswer, type StateBinding } from './modern-request.ts';
 import { TASK_METHODS, clientTaskAnswer } from './task-ids.ts';
 
@@ -88,7 +89,7 @@ export class DropInProxy {
       ignorePath: true,
       agent: this.agent,
     });
-    if (sessions && sessions.keys.length > 0) this.sealed = new SealedSessions(sessions);
+    if (sessions && sessions.keys.length > 0) this.sealed = new SealedSessions(sessions, ctx.path);
     this.maxAnswer = upstream.config.max_answer_bytes ?? DEFAULT_MAX_ANSWER_BYTES;
     this.poster = new UpstreamPoster(
       upstream.config.url ?? '',
@@ -148,7 +149,10 @@ export class DropInProxy {
     /** Set for a 2026-07-28 request. */
     binding?: StateBinding,
   ): Promise<ProxyOutcome> {
-    delete req.headers.authorization; // never forward the client's token (MCP security best practices)
+    // The client's token never passes (MCP security best practices), nor do headers that claim
+    // who the client is, unless this upstream allow-lists them (upstream/forward-headers.ts).
+    // Both senders below (http-proxy, the undici pool) send `req.headers` as left here.
+    stripIdentityHeaders(req.headers, this.upstream.config.forward_headers);
     // Hop-by-hop (RFC 9110 §7.6.1): a load balancer's `Connection: close` is about its socket to
     // us, not ours to the upstream; forwarded, it made the upstream close a socket our
     // keep-alive agent then reused (the next request got the upstream's parser 400).

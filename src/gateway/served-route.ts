@@ -41,7 +41,7 @@ export class ServedRoute {
   ) {
     const idleTimeoutS = typeof sessions === 'number' ? sessions : sessions.idle_timeout_s;
     if (typeof sessions !== 'number' && sessions.keys.length > 0)
-      this.sealed = new SealedSessions(sessions);
+      this.sealed = new SealedSessions(sessions, ctx.path);
     // Abandoned sessions (clients that never DELETE) would hold upstream connections forever.
     this.sweeper = setInterval(
       () => {

@@ -123,6 +123,7 @@ export function buildConfig(
       upstream_timeout_ms: timeout,
       max_answer_bytes: maxAnswer,
       shutdown_grace_ms: limits.shutdown_grace_ms ?? 10_000,
+      max_sessions_per_subject: limits.max_sessions_per_subject ?? 64,
     },
     sessions: {
       keys: raw.sessions?.keys ?? [],

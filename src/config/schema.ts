@@ -141,6 +141,7 @@ export const CONFIG_SHAPE: Shape = obj({
     upstream_timeout_ms: int(1),
     max_answer_bytes: int(1),
     shutdown_grace_ms: int(0),
+    max_sessions_per_subject: int(1),
   }),
   sessions: obj({
     keys: list(str()),
@@ -249,6 +250,8 @@ export interface WardenConfig {
      *  gateway buffer an answer without bound. */
     max_answer_bytes: number;
     shutdown_grace_ms: number;
+    /** In-memory sessions one subject holds per route (gateway/session-cap.ts); default 64. */
+    max_sessions_per_subject: number;
   };
   /** `keys` set: session ids are sealed (src/session/seal.ts) and any replica serves any
    *  session; `ttl_s` is their absolute lifetime. Empty: in-memory sessions (one process). */

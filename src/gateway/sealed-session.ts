@@ -25,6 +25,8 @@ export interface SessionsConfig {
   keys: string[];
   idle_timeout_s: number;
   ttl_s: number;
+  /** `limits.max_sessions_per_subject`: in-memory sessions one subject holds on one route. */
+  max_per_subject?: number;
 }
 
 /** An upstream that never issued a session id (a stateless server): sealed as "", reconnected

@@ -125,9 +125,12 @@ deny contains "destructive tool requires fresh human approval" if {
 # Fresh: the approval scope is held and the approval is at most max age old (exactly max age
 # is fresh) and not stamped more than the skew allowance in the future (clocks of the issuer
 # and the gateway differ a little; much more than that is a forged or broken stamp). Times are
-# unix seconds; an absent time or approval time is never fresh.
+# unix seconds; an absent time or approval time is never fresh, and so is one that is not a
+# non-negative number (a string or an ISO date is no approval stamp, RFC 7519 §2 NumericDate).
 fresh_approval if {
 	has_scope(setting("approval_scope"))
+	is_number(input.subject.approved_at)
+	input.subject.approved_at >= 0
 	age := input.time - input.subject.approved_at
 	age <= setting("approval_max_age_s")
 	age >= 0 - setting("clock_skew_s")

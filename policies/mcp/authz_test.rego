@@ -153,6 +153,19 @@ test_destructive_without_approval_time if {
 	authz.decision == denied([approval_reason]) with input as call(ticket_tool, subject)
 }
 
+test_approval_time_that_is_not_a_number_is_no_approval if {
+	# a string, an ISO date or null is no approval stamp, however fresh it reads
+	every at in [sprintf("%d", [now]), "2025-11-24T16:00:00Z", null, true, [now], {"t": now}] {
+		subject := {"sub": "b", "scopes": ["jira:write", "approved:by:human"], "approved_at": at}
+		authz.decision == denied([approval_reason]) with input as call(ticket_tool, subject)
+	}
+}
+
+test_negative_approval_time_is_no_approval if {
+	subject := {"sub": "b", "scopes": ["jira:write", "approved:by:human"], "approved_at": -1}
+	authz.decision == denied([approval_reason]) with input as call(ticket_tool, subject)
+}
+
 test_approval_exactly_at_max_age_is_fresh if {
 	authz.decision == allowed with input as call(ticket_tool, approver(300))
 }

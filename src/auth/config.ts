@@ -4,6 +4,7 @@
 // settings that cannot verify anything, nonsense durations.
 
 import { UserInputError } from '../errors/index.ts';
+import { DEFAULT_APPROVAL_TIME_CLAIMS } from './scopes.ts';
 
 /** Algorithms accepted by default. Asymmetric only: a resource server holds no shared secret,
  * and allowing HS* would let anyone sign with the public key (RFC 8725 §2.1, §3.1). */
@@ -44,6 +45,9 @@ export interface ApprovalConfig {
   scope?: string;
   /** Oldest acceptable approval for a destructive tool, seconds; default 300 (inclusive). */
   max_age_s?: number;
+  /** Claims read for the approval time, first present wins; default `[approved_at]`. `iat`
+   *  dates the token, not a human act: list it only if your issuer mints per approval. */
+  time_claims?: string[];
 }
 
 /** `auth:` in warden.yaml. */
@@ -80,6 +84,7 @@ export interface ResolvedAuthConfig {
   audiences: string[];
   approvalScope: string;
   approvalMaxAgeS: number;
+  approvalTimeClaims: string[];
   introspection?: Required<IntrospectionConfig>;
   skewS: number;
   algorithms: string[];
@@ -142,6 +147,13 @@ export function resolveAuthConfig(cfg: AuthConfig): ResolvedAuthConfig {
       'approval.scope',
       'a scope token is printable ASCII without space, " or \\ (RFC 6749 §3.3)',
     );
+  const timeClaims = cfg.approval?.time_claims ?? [...DEFAULT_APPROVAL_TIME_CLAIMS];
+  if (!Array.isArray(timeClaims) || timeClaims.length === 0)
+    bad('approval.time_claims', 'must list at least one claim name');
+  timeClaims.forEach((c, i) => {
+    if (typeof c !== 'string' || !/^[A-Za-z0-9_.:-]{1,64}$/.test(c))
+      bad(`approval.time_claims[${i}]`, `${JSON.stringify(c)} is not a claim name`);
+  });
   const audiences = cfg.audience === undefined ? [] : [cfg.audience].flat();
   audiences.forEach((a, i) => url(`audience[${i}]`, a, true));
   return {
@@ -150,6 +162,7 @@ export function resolveAuthConfig(cfg: AuthConfig): ResolvedAuthConfig {
     audiences,
     approvalScope,
     approvalMaxAgeS: nonNegative('approval.max_age_s', cfg.approval?.max_age_s, 300),
+    approvalTimeClaims: timeClaims,
     introspection: intro && {
       endpoint: intro.endpoint,
       client_id: intro.client_id,

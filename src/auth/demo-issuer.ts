@@ -45,6 +45,9 @@ export interface MintOptions {
   audience: string | string[];
   /** The `client_id` claim: the registered client's, else the demo's own. */
   clientId?: string;
+  /** Claims set verbatim after the others (tests of malformed claims: a string `approved_at`,
+   *  null…); a value of `undefined` removes the claim. */
+  claims?: Record<string, unknown>;
 }
 
 export interface DemoIssuer {
@@ -106,6 +109,9 @@ export async function createDemoIssuer(opts: DemoIssuerOptions = {}): Promise<De
     };
     if (m.approvedAt !== undefined) claims.approved_at = m.approvedAt;
     else if (m.approved) claims.approved_at = iat;
+    for (const [k, v] of Object.entries(m.claims ?? {}))
+      if (v === undefined) delete claims[k];
+      else claims[k] = v;
     return new SignJWT(claims)
       .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: publicJwk.kid })
       .setIssuer(issuer)

@@ -38,6 +38,8 @@ export function createIntrospector(
           headers,
           body: form,
           signal: AbortSignal.timeout(cfg.fetchTimeoutMs),
+          // A 307/308 would resend the client secret to wherever it points: never followed.
+          redirect: 'error',
         });
         if (res.status !== 200) {
           await res.body?.cancel();

@@ -168,7 +168,7 @@ export function createResourceServer(cfg: AuthConfig, opts: ResourceServerOption
             };
           return invalidToken(result.description);
         }
-        const built = subjectFromClaims(result.claims, hash);
+        const built = subjectFromClaims(result.claims, hash, rc.approvalTimeClaims);
         if (!built.ok) return invalidToken(built.description);
         subject = built.subject;
         // Entries die when the token does (plus the skew the verifier grants); introspection

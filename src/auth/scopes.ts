@@ -22,13 +22,26 @@ export function scopesFromClaims(claims: Record<string, unknown>): string[] {
   return [...out];
 }
 
+/** The claims read for the approval time by default: only an explicit approval stamp. `iat`
+ *  dates the token, not a human act, so it never counts unless configured. */
+export const DEFAULT_APPROVAL_TIME_CLAIMS: readonly string[] = ['approved_at'];
+
 /**
- * The approval time (unix seconds): `approved_at`, else `auth_time` (OIDC Core §2, the last
- * time the human authenticated), else `iat`. Only finite numbers count.
+ * The approval time (unix seconds): the first of `claims` (`auth.approval.time_claims`, e.g.
+ * `approved_at`, `auth_time` — OIDC Core §2, the last time the human authenticated) that the
+ * token carries. Only a finite, non-negative JSON number counts (RFC 7519 §2 NumericDate); a
+ * present claim of another shape (a string, an ISO date, null) is no approval, and the next
+ * claim is not consulted: a malformed stamp is not an invitation to look for another one.
  */
-export function approvalTime(claims: Record<string, unknown>): number | undefined {
-  for (const k of ['approved_at', 'auth_time', 'iat'])
-    if (typeof claims[k] === 'number' && Number.isFinite(claims[k])) return claims[k] as number;
+export function approvalTime(
+  claims: Record<string, unknown>,
+  timeClaims: readonly string[] = DEFAULT_APPROVAL_TIME_CLAIMS,
+): number | undefined {
+  for (const k of timeClaims) {
+    if (!Object.hasOwn(claims, k) || claims[k] === undefined) continue;
+    const v = claims[k];
+    return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
+  }
   return undefined;
 }
 

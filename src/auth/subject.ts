@@ -2,14 +2,15 @@
 // Built once per verified token (then cached), from JWT claims (RFC 9068 §2.2) or an
 // introspection answer (RFC 7662 §2.2), which use the same claim names.
 
-import { approvalTime, scopesFromClaims } from './scopes.ts';
+import { DEFAULT_APPROVAL_TIME_CLAIMS, approvalTime, scopesFromClaims } from './scopes.ts';
 
 export interface Subject {
   /** `sub`, or the client id for client-credentials tokens that carry none. */
   sub: string;
   clientId?: string;
   scopes: string[];
-  /** Unix seconds: `approved_at`, else `auth_time`, else `iat`. */
+  /** Unix seconds of the human approval: the first configured approval claim the token carries
+   *  (default `approved_at` only), when it is a number; absent otherwise (scopes.ts approvalTime). */
   approvedAt?: number;
   issuer: string;
   audience: string[];
@@ -25,6 +26,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 export function subjectFromClaims(
   claims: Record<string, unknown>,
   hash: string,
+  approvalTimeClaims: readonly string[] = DEFAULT_APPROVAL_TIME_CLAIMS,
 ): { ok: true; subject: Subject } | { ok: false; description: string } {
   // RFC 9068 §2.2 client_id; `azp` (OIDC) and `cid` (Okta) are common stand-ins.
   const clientId = str(claims.client_id) ?? str(claims.azp) ?? str(claims.cid);
@@ -45,7 +47,7 @@ export function subjectFromClaims(
     sub,
     clientId,
     scopes: Object.freeze(scopesFromClaims(claims)) as string[],
-    approvedAt: approvalTime(claims),
+    approvedAt: approvalTime(claims, approvalTimeClaims),
     issuer,
     audience: Object.freeze(audience) as string[],
     expiresAt: typeof exp === 'number' && Number.isFinite(exp) ? exp : undefined,

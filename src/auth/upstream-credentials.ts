@@ -144,6 +144,8 @@ export function createUpstreamCredentials(
         headers,
         body: form,
         signal: AbortSignal.timeout(timeoutMs),
+        // A 307/308 would resend the client secret to wherever it points: never followed.
+        redirect: 'error',
       });
       body = (await res.json()) as Record<string, unknown>;
     } catch (e) {

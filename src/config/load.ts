@@ -82,6 +82,7 @@ export function buildConfig(
       env: u.env ?? {},
       cwd: u.cwd,
       headers: u.headers ?? {},
+      forward_headers: u.forward_headers ?? [],
       auth: u.auth,
       manifest_url: u.manifest_url,
       timeout_ms: u.timeout_ms ?? timeout,
@@ -100,6 +101,7 @@ export function buildConfig(
       approval: {
         scope: raw.auth?.approval?.scope ?? 'approved:by:human',
         max_age_s: raw.auth?.approval?.max_age_s ?? 300,
+        ...(raw.auth?.approval?.time_claims ? { time_claims: raw.auth.approval.time_claims } : {}),
       },
       demo: raw.auth?.demo ?? false,
     },
@@ -123,6 +125,7 @@ export function buildConfig(
       upstream_timeout_ms: timeout,
       max_answer_bytes: maxAnswer,
       shutdown_grace_ms: limits.shutdown_grace_ms ?? 10_000,
+      max_sessions_per_subject: limits.max_sessions_per_subject ?? 64,
     },
     sessions: {
       keys: raw.sessions?.keys ?? [],

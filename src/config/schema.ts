@@ -67,6 +67,14 @@ const upstream = obj(
     env: map(str()),
     cwd: str(),
     headers: map(str()),
+    // Client headers the drop-in route passes on although they claim an identity (cookie,
+    // x-forwarded-*, …; src/upstream/forward-headers.ts). Authorization never passes.
+    forward_headers: list(
+      str(
+        /^(?!(?:proxy-)?authorization$)[!#$%&'*+.^_`|~0-9a-z-]+$/,
+        'a lower-case header name other than authorization and proxy-authorization',
+      ),
+    ),
     auth: upstreamAuth,
     manifest_url: str(/^https?:\/\//, 'an http:// or https:// URL'),
     timeout_ms: int(1),
@@ -87,7 +95,11 @@ export const CONFIG_SHAPE: Shape = obj({
     issuer: str(),
     jwks_uri: str(),
     audience: either('a string or a list of strings', str(), list(str())),
-    approval: obj({ scope: str(SCOPE, 'an OAuth scope token'), max_age_s: int(0) }),
+    approval: obj({
+      scope: str(SCOPE, 'an OAuth scope token'),
+      max_age_s: int(0),
+      time_claims: list(str(/^[A-Za-z0-9_.:-]{1,64}$/, 'a JWT claim name')),
+    }),
     demo: bool,
     // The keys below are checked for meaning by src/auth/config.ts.
     introspection: obj(
@@ -131,6 +143,7 @@ export const CONFIG_SHAPE: Shape = obj({
     upstream_timeout_ms: int(1),
     max_answer_bytes: int(1),
     shutdown_grace_ms: int(0),
+    max_sessions_per_subject: int(1),
   }),
   sessions: obj({
     keys: list(str()),
@@ -182,6 +195,9 @@ export interface UpstreamConfig {
   env: Record<string, string>;
   cwd?: string;
   headers: Record<string, string>;
+  /** Identity headers of the client the drop-in route forwards to this upstream (lower-case;
+   *  absent when built by hand, e.g. in tests: none). */
+  forward_headers?: string[];
   auth?: UpstreamCredentialsConfig;
   manifest_url?: string;
   timeout_ms: number;
@@ -207,7 +223,7 @@ export interface WardenConfig {
     issuer?: string;
     jwks_uri?: string;
     audience?: string | string[];
-    approval: { scope: string; max_age_s: number };
+    approval: { scope: string; max_age_s: number; time_claims?: string[] };
     /** Use the local development issuer (the embedded demo sets this). */
     demo: boolean;
     [key: string]: unknown;
@@ -240,6 +256,8 @@ export interface WardenConfig {
      *  gateway buffer an answer without bound. */
     max_answer_bytes: number;
     shutdown_grace_ms: number;
+    /** In-memory sessions one subject holds per route (gateway/session-cap.ts); default 64. */
+    max_sessions_per_subject: number;
   };
   /** `keys` set: session ids are sealed (src/session/seal.ts) and any replica serves any
    *  session; `ttl_s` is their absolute lifetime. Empty: in-memory sessions (one process). */

@@ -24,12 +24,14 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { sessionSubject } from '../session/seal.ts';
 import { answerInspector } from './inspect.ts';
 import { UpstreamPoster, feedFrom, type AnswerFeed, type AnswerHead } from './upstream-post.ts';
-import { SseEventTooLargeError } from '../transport/sse.ts';
+import { SseEventTooLargeError, messageEvent } from '../transport/sse.ts';
 import { AnswerTooLargeError } from '../upstream/node-fetch.ts';
 import { DEFAULT_MAX_ANSWER_BYTES } from '../config/load.ts';
 import { SealedSessions, negotiatedVersion, type SessionsConfig } from './sealed-session.ts';
 import type { RouteContext } from './route-context.ts';
 import { injectTraceHeaders } from '../telemetry/index.ts';
+import { stripIdentityHeaders } from '../upstream/forward-headers.ts';
+import { DEFAULT_MAX_SESSIONS_PER_SUBJECT, makeRoom } from './session-cap.ts';
 import { MRTR_METHODS, clientAnswer, type StateBinding } from './modern-request.ts';
 import { TASK_METHODS, clientTaskAnswer } from './task-ids.ts';
 
@@ -48,6 +50,12 @@ interface Pending {
   call: boolean;
   timer?: NodeJS.Timeout;
   timedOut?: boolean;
+  /** performance.now() when the request went out: the upstream timeout counts from here. */
+  sentAt: number;
+  /** Runs until the answer to the request is seen (see `watchAnswer`). */
+  answerTimer?: NodeJS.Timeout;
+  /** The answer was cut at the timeout. */
+  cut?: boolean;
   /** Reports the outcome; a returned promise holds the answer until it settles. */
   done: (o: ProxyOutcome) => Promise<void> | void;
   /** Set when the answer to the request was seen and is being held. */
@@ -62,8 +70,10 @@ export class DropInProxy {
   private readonly agent: Agent;
   private readonly proxy: httpProxy;
   private readonly pending = new WeakMap<IncomingMessage, Pending>();
-  /** Sessions this route has seen the upstream create, and whose they are. */
-  readonly sessions = new Map<string, { sub: string; issuer: string }>();
+  /** Sessions this route has seen the upstream create, and whose they are; in order of last
+   *  use (a use moves its entry to the end). */
+  readonly sessions = new Map<string, { sub: string; issuer: string; lastSeen: number }>();
+  private readonly maxPerSubject: number;
   /** Whether the upstream issues session ids (then requests without one are refused). */
   private stateful = false;
   /** Set when `sessions.keys` is configured: sealed ids instead of the `sessions` map. */
@@ -88,7 +98,8 @@ export class DropInProxy {
       ignorePath: true,
       agent: this.agent,
     });
-    if (sessions && sessions.keys.length > 0) this.sealed = new SealedSessions(sessions);
+    if (sessions && sessions.keys.length > 0) this.sealed = new SealedSessions(sessions, ctx.path);
+    this.maxPerSubject = sessions?.max_per_subject ?? DEFAULT_MAX_SESSIONS_PER_SUBJECT;
     this.maxAnswer = upstream.config.max_answer_bytes ?? DEFAULT_MAX_ANSWER_BYTES;
     this.poster = new UpstreamPoster(
       upstream.config.url ?? '',
@@ -115,8 +126,10 @@ export class DropInProxy {
   checkSession(req: IncomingMessage, msg: JsonRpcMessage | undefined, subject: Subject): void {
     const sid = req.headers['mcp-session-id'];
     if (typeof sid !== 'string' || sid === '') {
-      if (this.stateful && !(req.method === 'POST' && msg?.method === 'initialize'))
+      const init = req.method === 'POST' && msg?.method === 'initialize';
+      if (this.stateful && !init)
         throw httpError('SESSION_REQUIRED', 'Bad Request: Mcp-Session-Id header is required');
+      if (init && !this.sealed) this.makeRoom(subject);
       return;
     }
     if (this.sealed) {
@@ -131,6 +144,20 @@ export class DropInProxy {
     const owner = this.sessions.get(sid);
     if (!owner || owner.sub !== subject.sub || owner.issuer !== subject.issuer)
       throw httpError('SESSION_NOT_FOUND', 'Session not found');
+    owner.lastSeen = Date.now();
+    this.sessions.delete(sid);
+    this.sessions.set(sid, owner);
+  }
+
+  /** `limits.max_sessions_per_subject` (session-cap.ts): the subject's least recently used
+   *  session is forgotten (404 from now on; the upstream ends it at its own idle timeout). The
+   *  route does not track requests per session, so none counts as busy. */
+  private makeRoom(subject: Subject): void {
+    const held: Array<{ lastSeen: number; busy: boolean; end(): void }> = [];
+    for (const [sid, o] of this.sessions)
+      if (o.sub === subject.sub && o.issuer === subject.issuer)
+        held.push({ lastSeen: o.lastSeen, busy: false, end: () => this.sessions.delete(sid) });
+    makeRoom(held, this.maxPerSubject);
   }
 
   /** Forwards one request; resolves with what the upstream answered (for the audit record). */
@@ -148,7 +175,10 @@ export class DropInProxy {
     /** Set for a 2026-07-28 request. */
     binding?: StateBinding,
   ): Promise<ProxyOutcome> {
-    delete req.headers.authorization; // never forward the client's token (MCP security best practices)
+    // The client's token never passes (MCP security best practices), nor do headers that claim
+    // who the client is, unless this upstream allow-lists them (upstream/forward-headers.ts).
+    // Both senders below (http-proxy, the undici pool) send `req.headers` as left here.
+    stripIdentityHeaders(req.headers, this.upstream.config.forward_headers);
     // Hop-by-hop (RFC 9110 §7.6.1): a load balancer's `Connection: close` is about its socket to
     // us, not ours to the upstream; forwarded, it made the upstream close a socket our
     // keep-alive agent then reused (the next request got the upstream's parser 400).
@@ -185,13 +215,19 @@ export class DropInProxy {
         ),
         filter: (tools) => this.visible(tools, subject),
         call: msg?.method === 'tools/call' && msg.id != null,
+        sentAt: t0,
         done: resolve,
         binding,
       };
       this.pending.set(req, pending);
-      res.on('close', () => void resolve({ status: res.statusCode }));
+      res.on('close', () => {
+        clearTimeout(pending.answerTimer);
+        void resolve({ status: res.statusCode });
+      });
       const failed = (err: Error, timedOut = pending.timedOut) => {
         clearTimeout(pending.timer);
+        clearTimeout(pending.answerTimer);
+        if (pending.cut) return; // cut at the timeout: the client has been told (see `cut`)
         const e = upstreamError(this.upstream.name, err, timedOut === true);
         const gate = resolve({
           status: e.status,
@@ -276,6 +312,7 @@ export class DropInProxy {
     const p = this.pending.get(req);
     if (!p) return undefined;
     clearTimeout(p.timer);
+    this.watchAnswer(p, req, res, proxyRes);
     const sid = proxyRes.headers['mcp-session-id'];
     if (this.sealed) this.sealAnswer(proxyRes, req, p);
     else if (
@@ -285,7 +322,8 @@ export class DropInProxy {
     ) {
       this.stateful = true;
       const subject = (req as IncomingMessage & { subject?: Subject }).subject;
-      if (subject) this.sessions.set(sid, { sub: subject.sub, issuer: subject.issuer });
+      if (subject)
+        this.sessions.set(sid, { sub: subject.sub, issuer: subject.issuer, lastSeen: Date.now() });
     }
     // The upstream forgot a session (restart, expiry): forget it too, the client re-initializes.
     const reqSid = req.headers['mcp-session-id'];
@@ -305,9 +343,13 @@ export class DropInProxy {
     // filtered, tools/call results pass through clientResult (redacted when configured).
     // Returns a replacement, or undefined to pass the message through byte for byte.
     const onMessage = (m: Record<string, unknown>): Record<string, unknown> | undefined => {
-      if (!('result' in m) && !('error' in m)) return undefined;
+      if (!('result' in m) && !('error' in m)) {
+        if (m.method === 'notifications/progress') this.progressed(p, m, req, res, proxyRes);
+        return undefined;
+      }
       let out: Record<string, unknown> | undefined;
       if (id !== undefined && m.id === id) {
+        clearTimeout(p.answerTimer);
         const gate = p.done({ status, answer: m as ProxyOutcome['answer'] });
         if (gate) p.gate = gate;
         if (p.call && m.result !== undefined) {
@@ -410,6 +452,54 @@ export class DropInProxy {
         }),
       () => undefined,
     );
+  }
+
+  /**
+   * The upstream timeout bounds the wait for the answer, not only for its headers: an SSE
+   * answer that streams without ever answering (MCP 2025-11-25 Streamable HTTP lets a POST's
+   * stream run until its response) is cut at `timeout_ms` after the request went out, as on
+   * /mcp; a progress notification for the request restarts the wait (as /mcp's
+   * resetTimeoutOnProgress does). The client gets a JSON-RPC timeout error for its request (in
+   * the stream when one is open) and the audit record says timed out.
+   */
+  private watchAnswer(p: Pending, req: IncomingMessage, res: ServerResponse, answer: AnswerHead) {
+    const id = p.msg?.id;
+    if (req.method !== 'POST' || id === undefined || id === null) return;
+    const left = this.upstream.config.timeout_ms - (performance.now() - p.sentAt);
+    clearTimeout(p.answerTimer);
+    p.answerTimer = setTimeout(() => this.cut(p, res, answer, id), Math.max(0, left));
+  }
+
+  private progressed(
+    p: Pending,
+    m: Record<string, unknown>,
+    req: IncomingMessage,
+    res: ServerResponse,
+    answer: AnswerHead,
+  ): void {
+    const token = (p.msg?.params as { _meta?: { progressToken?: unknown } } | undefined)?._meta
+      ?.progressToken;
+    const got = (m.params as { progressToken?: unknown } | undefined)?.progressToken;
+    if (token === undefined || got !== token || p.answerTimer === undefined) return;
+    p.sentAt = performance.now();
+    this.watchAnswer(p, req, res, answer);
+  }
+
+  private cut(p: Pending, res: ServerResponse, answer: AnswerHead, id: unknown): void {
+    p.timedOut = true;
+    p.cut = true;
+    answer.destroy();
+    const e = httpError('UPSTREAM_TIMEOUT', `upstream ${this.upstream.name} timed out`);
+    const error = { code: e.rpcCode, message: e.message };
+    const tell = () => {
+      if (res.destroyed || res.writableEnded) return;
+      if (!res.headersSent) return sendError(res, e, (id ?? null) as string | number | null);
+      // A stream is open: the error is the answer to the request, then the stream ends.
+      res.end(messageEvent({ id, error }));
+    };
+    const gate = p.done({ status: e.status, answer: { error } });
+    if (!gate) return tell();
+    gate.then(tell, () => res.destroy());
   }
 
   /** Sealed sessions: the upstream's id never reaches the client. Runs before http-proxy copies

@@ -122,7 +122,12 @@ export class Runtime {
     });
     aggCtx.taskIds = taskIds;
     aggCtx.replica = config.sessions.advertise_url;
-    const aggServed = new ServedRoute(aggCtx, config.sessions);
+    // Sessions per subject are capped per route (session-cap.ts).
+    const sessions = {
+      ...config.sessions,
+      max_per_subject: config.limits.max_sessions_per_subject,
+    };
+    const aggServed = new ServedRoute(aggCtx, sessions);
     this.served.push(aggServed);
     const aggregate: McpRoute = { kind: 'served', ctx: aggCtx, served: aggServed, upstream: null };
     for (const u of upstreams) {
@@ -142,11 +147,11 @@ export class Runtime {
         route = {
           kind: 'proxy',
           ctx,
-          proxy: new DropInProxy(u, ctx, config.sessions),
+          proxy: new DropInProxy(u, ctx, sessions),
           upstream: u.name,
         };
       else {
-        const served = new ServedRoute(ctx, config.sessions);
+        const served = new ServedRoute(ctx, sessions);
         this.served.push(served);
         route = { kind: 'served', ctx, served, upstream: u.name };
       }

@@ -25,6 +25,8 @@ export interface SessionsConfig {
   keys: string[];
   idle_timeout_s: number;
   ttl_s: number;
+  /** `limits.max_sessions_per_subject`: in-memory sessions one subject holds on one route. */
+  max_per_subject?: number;
 }
 
 /** An upstream that never issued a session id (a stateless server): sealed as "", reconnected
@@ -53,17 +55,22 @@ export class SealedSessions {
    *  DELETE by the same subject is otherwise only stopped by the upstreams' own 404). */
   private readonly ended = new Map<string, number>();
 
-  constructor(private readonly cfg: SessionsConfig) {
+  constructor(
+    private readonly cfg: SessionsConfig,
+    /** The route path the ids are bound to: an id sealed for `/mcp` is 404 on `/u/<name>/mcp`
+     *  (whose upstream sessions it may well name) and the other way round. */
+    private readonly route: string,
+  ) {
     this.sealer = createSessionSealer({ keys: cfg.keys, ttlS: cfg.ttl_s });
   }
 
   open(id: string, subject: Subject): SessionState | null {
     if (this.ended.has(id)) return null;
-    return this.sealer.open(id, sessionSubject(subject));
+    return this.sealer.open(id, sessionSubject(subject), this.route);
   }
 
   seal(state: SessionState): string {
-    return this.sealer.seal(state);
+    return this.sealer.seal({ ...state, route: this.route });
   }
 
   end(id: string): void {

@@ -26,6 +26,7 @@ import {
 } from './sealed-session.ts';
 import type { RouteContext } from './route-context.ts';
 import type { ListKind } from '../upstream/upstream.ts';
+import { DEFAULT_MAX_SESSIONS_PER_SUBJECT, makeRoom } from './session-cap.ts';
 
 export class ServedRoute {
   readonly sessions = new Map<string, McpSession>();
@@ -33,6 +34,7 @@ export class ServedRoute {
   /** Set when `sessions.keys` is configured: sealed, stateless sessions. */
   readonly sealed?: SealedSessions;
   private requests = 0;
+  private readonly maxPerSubject: number;
 
   constructor(
     readonly ctx: RouteContext,
@@ -40,8 +42,11 @@ export class ServedRoute {
     sessions: number | SessionsConfig,
   ) {
     const idleTimeoutS = typeof sessions === 'number' ? sessions : sessions.idle_timeout_s;
+    this.maxPerSubject =
+      (typeof sessions === 'number' ? undefined : sessions.max_per_subject) ??
+      DEFAULT_MAX_SESSIONS_PER_SUBJECT;
     if (typeof sessions !== 'number' && sessions.keys.length > 0)
-      this.sealed = new SealedSessions(sessions);
+      this.sealed = new SealedSessions(sessions, ctx.path);
     // Abandoned sessions (clients that never DELETE) would hold upstream connections forever.
     this.sweeper = setInterval(
       () => {
@@ -59,13 +64,15 @@ export class ServedRoute {
     const sid = req.headers['mcp-session-id'];
     if (this.sealed) return this.sealedSession(req, msg, subject, sid, this.sealed);
     if (typeof sid !== 'string' || sid === '') {
-      if (req.method === 'POST' && msg?.method === 'initialize')
+      if (req.method === 'POST' && msg?.method === 'initialize') {
+        this.makeRoom(subject);
         return new McpSession(
           this.ctx,
           subject,
           (s, id) => void this.sessions.set(id, s),
           (s) => void (s.id && this.sessions.delete(s.id)),
         );
+      }
       throw httpError('SESSION_REQUIRED', 'Bad Request: Mcp-Session-Id header is required');
     }
     const session = this.sessions.get(sid);
@@ -77,6 +84,24 @@ export class ServedRoute {
       throw httpError('SESSION_NOT_FOUND', 'Session not found');
     session.lastSeen = Date.now();
     return session;
+  }
+
+  /** `limits.max_sessions_per_subject` (session-cap.ts), before a new in-memory session. */
+  private makeRoom(subject: Subject): void {
+    const held = [...this.sessions.values()].filter(
+      (s) => s.subject.sub === subject.sub && s.subject.issuer === subject.issuer,
+    );
+    makeRoom(
+      held.map((s) => ({
+        lastSeen: s.lastSeen,
+        busy: s.inflight.size > 0,
+        end: () => {
+          if (s.id) this.sessions.delete(s.id);
+          void s.close();
+        },
+      })),
+      this.maxPerSubject,
+    );
   }
 
   private sealedSession(

@@ -118,6 +118,7 @@ export async function forwardAnswers(
       headers,
       body: JSON.stringify({ ...a, id }),
       signal: AbortSignal.timeout(upstream.config.timeout_ms),
+      redirect: 'error', // the upstream's credentials go to its own URL only
     }).catch((e: unknown) => {
       throw httpError(
         'UPSTREAM_UNAVAILABLE',

@@ -52,9 +52,12 @@ export async function serveSealedStream(
           'mcp-protocol-version': state.upstreamVersions?.[u.name] ?? state.protocolVersion,
         };
         if (positions[u.name]) headers['last-event-id'] = positions[u.name];
-        const r = await fetch(u.config.url!, { headers, signal: abort.signal }).catch(
-          () => undefined,
-        );
+        // No redirects: the upstream's credentials go to its own URL only (upstream/discovery.ts).
+        const r = await fetch(u.config.url!, {
+          headers,
+          signal: abort.signal,
+          redirect: 'error',
+        }).catch(() => undefined);
         // 405: the upstream offers no GET stream (allowed by the spec); skip it.
         if (!r?.ok || !r.body) {
           await r?.body?.cancel().catch(() => undefined);

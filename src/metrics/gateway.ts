@@ -2,11 +2,14 @@
 // method and status; policy decisions by reason; upstream latency per upstream; the policy
 // revision as an info gauge; remote bundle activations, rejections and the time of the last
 // successful poll; and the audit module's own metrics appended at scrape time.
-// Label values are bounded: routes are templates of known paths, reasons lose what follows
-// their first colon ("no such tool: x" → "no such tool"), upstreams are the configured names.
+// Label values are bounded, never a client's strings (labels.ts): routes are templates of known
+// paths, methods known names or "other", reasons lose what follows their first colon ("no such
+// tool: x" → "no such tool") and beyond the first 64 distinct ones are "other", upstreams are
+// the configured names, protocol versions the known revisions.
 
 import { CONTENT_TYPE, Registry } from './registry.ts';
 import { SUPPORTED_VERSIONS } from '../transport/era.ts';
+import { BoundedValues, httpMethodLabel, mcpMethodLabel } from './labels.ts';
 
 export { CONTENT_TYPE };
 
@@ -19,6 +22,8 @@ const KNOWN_VERSIONS = new Set(SUPPORTED_VERSIONS);
 
 export class GatewayMetrics {
   private readonly registry = new Registry();
+  /** Policy reasons are the policy author's text, which may quote the request: bounded. */
+  private readonly reasons = new BoundedValues(64);
   private readonly requests = this.registry.counter(
     'warden_http_requests_total',
     'HTTP requests answered, by route template, method and status.',
@@ -60,7 +65,7 @@ export class GatewayMetrics {
   );
 
   request(route: string, method: string, status: number): void {
-    this.requests.inc([route, method, String(status)]);
+    this.requests.inc([route, httpMethodLabel(method), String(status)]);
   }
 
   /** Label values are bounded: known revisions only, anything else is "unknown". */
@@ -71,11 +76,12 @@ export class GatewayMetrics {
 
   decision(allow: boolean, reasons: readonly string[]): void {
     if (allow) return this.decisions.inc(['allow', '']);
-    for (const r of reasons.length ? reasons : ['']) this.decisions.inc(['deny', reasonLabel(r)]);
+    for (const r of reasons.length ? reasons : [''])
+      this.decisions.inc(['deny', this.reasons.label(reasonLabel(r))]);
   }
 
   upstreamLatency(upstream: string, method: string, seconds: number): void {
-    this.upstream.observe([upstream, method], seconds);
+    this.upstream.observe([upstream, mcpMethodLabel(method)], seconds);
   }
 
   bundleActivated(): void {

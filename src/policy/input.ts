@@ -20,7 +20,8 @@ export interface PolicySubject {
   client_id: string;
   /** From the token's `scope` (space-separated) or `scp` claim. */
   scopes: string[];
-  /** Unix seconds of the human approval (`approved_at`, else `auth_time`, else `iat`). */
+  /** Unix seconds of the human approval (`auth.approval.time_claims`, default `approved_at`);
+   *  absent when the token carries no numeric approval stamp. Never `iat` by default. */
   approved_at?: number;
 }
 
@@ -147,7 +148,8 @@ export function buildPolicyInput(ctx: PolicyContext): PolicyInput {
       client_id: s.clientId ?? '',
       scopes: [...(s.scopes ?? [])],
     };
-    if (typeof s.approvedAt === 'number' && Number.isFinite(s.approvedAt)) {
+    // A non-negative finite number only (RFC 7519 §2 NumericDate): anything else is no approval.
+    if (typeof s.approvedAt === 'number' && Number.isFinite(s.approvedAt) && s.approvedAt >= 0) {
       input.subject.approved_at = Math.floor(s.approvedAt);
     }
   }
@@ -259,6 +261,7 @@ function freshApproval(input: PolicyInput, config: PolicyConfig): boolean {
   const maxAge = setting(input, config, 'approval_max_age_s');
   const skew = setting(input, config, 'clock_skew_s');
   if (typeof input.time !== 'number' || typeof at !== 'number') return false;
+  if (!Number.isFinite(at) || at < 0) return false;
   if (typeof maxAge !== 'number' || typeof skew !== 'number') return false;
   const age = input.time - at;
   return age <= maxAge && age >= -skew;

@@ -12,7 +12,7 @@
 //   are restarted by their supervisor and only re-listed here.
 
 import type { Logger } from 'pino';
-import { defaultManifestUrl } from '../upstream/discovery.ts';
+import { defaultManifestUrl, fetchSameOrigin } from '../upstream/discovery.ts';
 import type { Upstream } from '../upstream/upstream.ts';
 import type { UpstreamEntry } from './entry.ts';
 
@@ -109,7 +109,7 @@ export class Poller {
         ...(await u.headers()),
       };
       if (e.etag) headers['if-none-match'] = e.etag;
-      const res = await fetch(url, {
+      const res = await fetchSameOrigin(url, {
         headers,
         signal: AbortSignal.timeout(Math.min(u.config.timeout_ms, 5000)),
       });

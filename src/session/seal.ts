@@ -23,6 +23,9 @@ export interface SessionState {
   clientCapabilities?: Record<string, unknown>;
   /** Epoch milliseconds of the initialize that created the session. */
   createdAt: number;
+  /** The route path the session belongs to (`/mcp`, `/u/<name>/mcp`): bound like `sub`, so an
+   *  id is opened only on the route that issued it. Absent: "" (ids sealed without a route). */
+  route?: string;
 }
 
 export interface SessionSealerOptions {
@@ -39,8 +42,9 @@ export interface SessionSealerOptions {
 
 export interface SessionSealer {
   seal(state: SessionState): string;
-  /** The state, or null for anything not sealed by us for `sub` and still live. Never throws. */
-  open(id: string, sub: string): SessionState | null;
+  /** The state, or null for anything not sealed by us for `sub` on `route` (default "") and
+   *  still live. Never throws. */
+  open(id: string, sub: string, route?: string): SessionState | null;
 }
 
 /** The subject string a session is bound to: issuer and sub, unambiguously joined (two
@@ -115,7 +119,7 @@ export function createSessionSealer(opts: SessionSealerOptions): SessionSealer {
       const cipher = createCipheriv('aes-256-gcm', sealing.key, header.subarray(1 + KID_LEN), {
         authTagLength: TAG_LEN,
       });
-      cipher.setAAD(aad(header, state.sub));
+      cipher.setAAD(aad(header, state.sub, state.route ?? ''));
       const ct = Buffer.concat([cipher.update(JSON.stringify(body), 'utf8'), cipher.final()]);
       const id = Buffer.concat([header, ct, cipher.getAuthTag()]).toString('base64url');
       if (id.length > maxLength)
@@ -126,9 +130,10 @@ export function createSessionSealer(opts: SessionSealerOptions): SessionSealer {
       return id;
     },
 
-    open(id, sub) {
+    open(id, sub, route = '') {
       try {
-        if (typeof id !== 'string' || typeof sub !== 'string') return null;
+        if (typeof id !== 'string' || typeof sub !== 'string' || typeof route !== 'string')
+          return null;
         if (id.length > maxLength || !B64URL.test(id)) return null;
         const raw = Buffer.from(id, 'base64url');
         if (raw.length < HEADER_LEN + TAG_LEN + 2 || raw[0] !== VERSION) return null;
@@ -141,9 +146,9 @@ export function createSessionSealer(opts: SessionSealerOptions): SessionSealer {
         // (the GCM tag) is OpenSSL's constant-time compare inside final().
         for (const k of keys) {
           if (!k.kid.equals(kid)) continue;
-          const plain = decrypt(k.key, iv, ct, tag, aad(header, sub));
+          const plain = decrypt(k.key, iv, ct, tag, aad(header, sub, route));
           if (!plain) continue;
-          const state = fromWire(plain, sub);
+          const state = fromWire(plain, sub, route);
           if (!state) return null;
           const age = now() - state.createdAt;
           // Replicas' clocks differ a little: an id minted up to a minute "in the future" is fine.
@@ -165,10 +170,11 @@ interface Wire {
   c?: Record<string, unknown>;
 }
 
-/** Additional authenticated data: the id's header and the subject. Binding the subject here
- *  (rather than storing it) keeps ids short and makes another subject's open fail the tag. */
-function aad(header: Buffer, sub: string): Buffer {
-  return Buffer.concat([header, Buffer.from(`\0${sub}`, 'utf8')]);
+/** Additional authenticated data: the id's header, the subject and the route. Binding them
+ *  here (rather than storing them) keeps ids short and makes an open by another subject, or on
+ *  another route, fail the tag. JSON keeps the two strings unambiguously apart. */
+function aad(header: Buffer, sub: string, route: string): Buffer {
+  return Buffer.concat([header, Buffer.from(`\0${JSON.stringify([sub, route])}`, 'utf8')]);
 }
 
 /** AES-256-GCM open: the plaintext, or null when the tag fails (wrong key, tampering). Also used
@@ -197,7 +203,7 @@ const isStringMap = (v: unknown): v is Record<string, string> =>
   Object.values(v).every((x) => typeof x === 'string');
 
 /** Authenticated plaintext is ours, but a future version or a bug must not crash a request. */
-function fromWire(text: string, sub: string): SessionState | null {
+function fromWire(text: string, sub: string, route: string): SessionState | null {
   const w = JSON.parse(text) as Partial<Wire>;
   if (typeof w !== 'object' || w === null) return null;
   if (!isStringMap(w.u) || typeof w.v !== 'string' || typeof w.t !== 'number') return null;
@@ -212,5 +218,6 @@ function fromWire(text: string, sub: string): SessionState | null {
     protocolVersion: w.v,
     ...(caps ? { clientCapabilities: caps } : {}),
     createdAt: w.t,
+    ...(route ? { route } : {}),
   };
 }

@@ -35,6 +35,9 @@ export const HTTP_ERRORS = {
   AUTH_UNAVAILABLE: { status: 503, rpcCode: -32012 },
   /** A policy denial other than scope/approval: HTTP 200, the JSON-RPC error carries reasons. */
   POLICY_DENIED: { status: 200, rpcCode: -32003 },
+  /** A new session while the subject holds `limits.max_sessions_per_subject` on the route, all
+   * of them busy (an idle one is ended instead, gateway/session-cap.ts). */
+  SESSION_LIMIT: { status: 429, rpcCode: -32000 },
   UPSTREAM_UNAVAILABLE: { status: 502, rpcCode: -32010 },
   UPSTREAM_TIMEOUT: { status: 504, rpcCode: -32011 },
   /** An upstream answer (JSON body, or one SSE event) over `max_answer_bytes`: not buffered. */

@@ -22,9 +22,13 @@ export class SseEventTooLargeError extends Error {
 const BOUNDARY = /(?:\r\n|(?<!\r)\n)(?:\r\n|\n|\r(?=[^\n]))|\r(?!\n)(?:\r\n|\n|\r)/g;
 
 export class SseParser {
-  private buf = '';
-  /** Where the next boundary search starts: the text before it holds none. */
-  private scanned = 0;
+  /** The unfinished event's text, as the chunks that brought it (joined once, when it ends:
+   *  appending to one string and scanning it would flatten it per chunk, quadratic in the
+   *  event's length). */
+  private parts: string[] = [];
+  private pending = 0;
+  /** The last characters of `parts` (at most TAIL): a boundary may straddle chunks. */
+  private tail = '';
   /** The last event ended with a CR whose LF may start the next chunk: not a line end then. */
   private crEnded = false;
 
@@ -32,43 +36,87 @@ export class SseParser {
    *  (an unfinished one instead of growing without bound). */
   constructor(private readonly maxEvent = Infinity) {}
 
+  /** Characters held for the event being received (bounded by `maxEvent`). */
+  get buffered(): number {
+    return this.pending;
+  }
+
   /** Feeds a chunk; returns the events it completed. Works with LF, CRLF and CR line ends.
-   *  Linear in the input: an event arriving in many chunks is not rescanned from its start
-   *  for each one. */
+   *  Linear in the input: each chunk is scanned once (with the few characters before it that
+   *  a boundary may start in), and an event's text is joined once. */
   feed(chunk: string): SseEvent[] {
-    this.buf += chunk;
     const out: SseEvent[] = [];
-    let start = 0;
-    // A boundary may straddle the previous chunk's end: back up by its longest length - 1.
-    BOUNDARY.lastIndex = Math.max(0, this.scanned - 3);
-    if (this.crEnded && this.buf.length > 0) {
+    // The window: the tail of what is held, then the chunk. The held text before the tail
+    // holds no boundary, and a boundary is at most 4 characters long (CRLF CRLF), so one that
+    // straddles the chunk's start begins at most 3 characters back; one more lets the
+    // look-behind see the character before it.
+    const win = this.tail + chunk;
+    const base = this.tail.length;
+    BOUNDARY.lastIndex = Math.max(0, base - 3);
+    if (this.crEnded && win.length > 0) {
       // "…\r\r" + "\n…": the LF completes the CRLF that ended the last event; it travels
       // with the next event's raw text but ends no line.
-      if (this.buf[0] === '\n') BOUNDARY.lastIndex = Math.max(1, BOUNDARY.lastIndex);
+      if (this.pending === 0 && win[0] === '\n')
+        BOUNDARY.lastIndex = Math.max(1, BOUNDARY.lastIndex);
       this.crEnded = false;
     }
-    for (let m = BOUNDARY.exec(this.buf); m; m = BOUNDARY.exec(this.buf)) {
+    let start = 0; // in `win`; text before it was emitted
+    let first = true;
+    for (let m = BOUNDARY.exec(win); m; m = BOUNDARY.exec(win)) {
       const end = m.index + m[0].length;
-      this.crEnded = end === this.buf.length && this.buf[end - 1] === '\r';
-      if (end - start > this.maxEvent) throw new SseEventTooLargeError(this.maxEvent);
-      out.push(parseEvent(this.buf.slice(start, end)));
+      this.crEnded = end === win.length && win[end - 1] === '\r';
+      let raw: string;
+      if (first && this.pending > 0) {
+        // The first event includes everything held; the window repeats the tail of it.
+        const size = this.pending + Math.max(0, end - base);
+        if (size > this.maxEvent) throw this.tooLarge();
+        this.parts.push(win.slice(base, Math.max(base, end)));
+        raw = this.parts.join('');
+        if (end < base) raw = raw.slice(0, raw.length - (base - end));
+      } else {
+        if (end - start > this.maxEvent) throw this.tooLarge();
+        raw = win.slice(start, end);
+      }
+      first = false;
+      out.push(parseEvent(raw));
       start = end;
     }
-    if (start > 0) this.buf = this.buf.slice(start);
-    this.scanned = this.buf.length;
-    if (this.buf.length > this.maxEvent) throw new SseEventTooLargeError(this.maxEvent);
+    if (first) {
+      // No boundary: the chunk joins the held text, whose last characters end the window.
+      if (chunk) this.parts.push(chunk);
+      this.pending += chunk.length;
+      this.tail = win.slice(-TAIL);
+    } else {
+      const rest = win.slice(start);
+      this.parts = rest ? [rest] : [];
+      this.pending = rest.length;
+      this.tail = rest.slice(-TAIL);
+    }
+    if (this.pending > this.maxEvent) throw this.tooLarge();
     return out;
   }
 
   /** Whatever is buffered (an unterminated event at end of stream). */
   rest(): string {
-    const r = this.buf;
-    this.buf = '';
-    this.scanned = 0;
+    const r = this.parts.join('');
+    this.parts = [];
+    this.pending = 0;
+    this.tail = '';
     this.crEnded = false;
     return r;
   }
+
+  private tooLarge(): SseEventTooLargeError {
+    // What is held is dropped: the caller ends the exchange, nothing more is parsed.
+    this.parts = [];
+    this.pending = 0;
+    this.tail = '';
+    return new SseEventTooLargeError(this.maxEvent);
+  }
 }
+
+/** Characters of look-back a boundary search needs: 3 for the boundary, 1 for look-behind. */
+const TAIL = 4;
 
 function parseEvent(raw: string): SseEvent {
   const data: string[] = [];

@@ -96,7 +96,8 @@ export async function discover(client: Lister, opts: RequestOptions): Promise<Li
 
 /**
  * GETs an upstream's /.well-known/mcp-capabilities (or the configured manifest_url). Absent
- * (404, network error, not JSON) means "no manifest": annotations and defaults apply instead.
+ * (404, network error, not JSON, a redirect to another origin) means "no manifest":
+ * annotations and defaults apply instead.
  */
 export async function fetchManifest(
   url: string,
@@ -104,7 +105,7 @@ export async function fetchManifest(
   headers: Record<string, string>,
 ): Promise<unknown> {
   try {
-    const res = await fetch(url, {
+    const res = await fetchSameOrigin(url, {
       headers: { accept: 'application/json', ...headers },
       signal: AbortSignal.timeout(timeoutMs),
     });
@@ -112,6 +113,41 @@ export async function fetchManifest(
     return await res.json();
   } catch {
     return undefined;
+  }
+}
+
+/** A redirect the gateway refused to follow: it left the origin the request was made to. */
+export class CrossOriginRedirectError extends Error {
+  readonly code = 'UPSTREAM_CROSS_ORIGIN_REDIRECT';
+  constructor(from: string, to: string) {
+    super(`redirect from ${new URL(from).origin} to another origin (${to}) not followed`);
+  }
+}
+
+/**
+ * A GET with the upstream's credentials in `init.headers` that follows redirects only within
+ * the origin it started at (RFC 6454 origin: scheme, host, port), at most `maxHops` times. The
+ * fetch standard drops only `Authorization` on a cross-origin redirect (Fetch §4.4 step 14);
+ * an upstream's credentials are often other headers (`x-api-key`, a cookie) and would travel
+ * to wherever the upstream — or whoever controls its redirects — points. A redirect elsewhere
+ * is an error instead (CrossOriginRedirectError).
+ */
+export async function fetchSameOrigin(
+  url: string,
+  init: RequestInit,
+  maxHops = 3,
+): Promise<Response> {
+  const origin = new URL(url).origin;
+  let at = url;
+  for (let hop = 0; ; hop++) {
+    const res = await fetch(at, { ...init, redirect: 'manual' });
+    const location = res.headers.get('location');
+    if (res.status < 300 || res.status > 399 || location === null) return res;
+    await res.body?.cancel();
+    const next = new URL(location, at);
+    if (next.origin !== origin) throw new CrossOriginRedirectError(at, next.origin);
+    if (hop >= maxHops) throw new Error(`more than ${maxHops} redirects from ${url}`);
+    at = next.href;
   }
 }
 

@@ -6,7 +6,9 @@
 // long-lived AbortSignal to every request of a session, to which undici kept adding listeners
 // (Node's MaxListenersExceededWarning after ~1,500 calls on one session: a leak). Here a JSON
 // answer is read whole and handed over as a string-bodied Response; only an SSE answer keeps a
-// stream; the abort listener is removed when the exchange ends.
+// stream; the abort listener is removed when the exchange ends. Redirects are never followed
+// (node:http does not, whatever `init.redirect` says): a 3xx reaches the SDK as the answer, an
+// error there, so the upstream's credentials are only ever sent to its configured URL.
 
 import { Agent, request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';

@@ -176,7 +176,7 @@ describe('claims and header checks', () => {
     }
   });
 
-  it('reads scopes from scp arrays and the approval time from approved_at / auth_time / iat', async () => {
+  it('reads scopes from scp arrays and the approval time from approved_at only, by default', async () => {
     const rs = server();
     const a = await rs.authenticate(
       req(
@@ -189,13 +189,40 @@ describe('claims and header checks', () => {
     );
     expect(a.ok && a.subject.scopes).toEqual(['a', 'b']);
     expect(a.ok && a.subject.approvedAt).toBe(NOW_S - 5);
+    // auth_time is not configured and iat dates the token, not a human act.
     const b = await rs.authenticate(
       req(await sign(k1, claims({ auth_time: NOW_S - 7 }))),
       RESOURCE,
     );
-    expect(b.ok && b.subject.approvedAt).toBe(NOW_S - 7);
+    expect(b.ok && b.subject.approvedAt).toBeUndefined();
     const c = await rs.authenticate(req(await sign(k1, claims({ jti: 'c' }))), RESOURCE);
-    expect(c.ok && c.subject.approvedAt).toBe(NOW_S - 10);
+    expect(c.ok && c.subject.approvedAt).toBeUndefined();
+  });
+
+  it('reads auth_time when auth.approval.time_claims lists it; a malformed first claim is no approval', async () => {
+    const rs = server({ approval: { time_claims: ['approved_at', 'auth_time'] } });
+    const at = async (extra: Record<string, unknown>) => {
+      const out = await rs.authenticate(req(await sign(k1, claims(extra))), RESOURCE);
+      expect(out.ok).toBe(true);
+      return out.ok ? out.subject.approvedAt : 'refused';
+    };
+    expect(await at({ jti: 'd', auth_time: NOW_S - 7 })).toBe(NOW_S - 7);
+    expect(await at({ jti: 'e', approved_at: NOW_S - 3, auth_time: NOW_S - 7 })).toBe(NOW_S - 3);
+    for (const [i, bad] of [String(NOW_S), '2026-01-01T00:00:00Z', null, -5, true].entries())
+      expect(await at({ jti: `f${i}`, approved_at: bad, auth_time: NOW_S - 7 })).toBeUndefined();
+  });
+
+  it('refuses an approval.time_claims that names no claim', () => {
+    const where = (cfg: Partial<AuthConfig>) => {
+      try {
+        server(cfg);
+      } catch (e) {
+        return (e as { where?: string }).where;
+      }
+      return 'accepted';
+    };
+    expect(where({ approval: { time_claims: [] } })).toBe('auth.approval.time_claims');
+    expect(where({ approval: { time_claims: ['a b'] } })).toBe('auth.approval.time_claims[0]');
   });
 
   it('drops cache entries when the token expires', async () => {

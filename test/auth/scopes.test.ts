@@ -142,13 +142,19 @@ describe('human approval for destructive tools (max_age_s 300)', () => {
     });
   });
 
-  it('falls back to auth_time, then iat', async () => {
-    const a = await subject(APPROVE, { auth_time: NOW_S - 100 });
+  it('reads auth_time only when configured, and never falls back to iat', async () => {
+    const cfg = { approval: { time_claims: ['approved_at', 'auth_time'] } };
+    const a = await subject(APPROVE, { auth_time: NOW_S - 100 }, cfg);
     expect(a.rs.authorizeScopes(a.s, need, RESOURCE)).toEqual({ ok: true });
-    const b = await subject(APPROVE); // iat = NOW - 1000
+    const d = await subject(APPROVE, { auth_time: NOW_S - 100 }); // default: approved_at only
+    expect(d.rs.authorizeScopes(d.s, need, RESOURCE)).toMatchObject({
+      ok: false,
+      reason: 'approval required',
+    });
+    const b = await subject(APPROVE, { iat: NOW_S }); // a fresh iat is no approval
     expect(b.rs.authorizeScopes(b.s, need, RESOURCE)).toMatchObject({
       ok: false,
-      reason: 'approval stale',
+      reason: 'approval required',
     });
   });
 

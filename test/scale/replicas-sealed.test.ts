@@ -89,6 +89,7 @@ describe('sealed sessions (one process)', () => {
         upstreamSessions: {},
         protocolVersion: '2025-06-18',
         createdAt: Date.now() - 86_400_000 - 1000,
+        route,
       });
       expect((await rpc(url, list, { ...s, 'mcp-session-id': old })).status).toBe(404);
       const del = await fetch(url, { method: 'DELETE', headers: s });

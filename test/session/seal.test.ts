@@ -50,6 +50,20 @@ describe('sealed session ids', () => {
     expect(s.open(s.seal(withVersions), SUB)).toEqual(withVersions);
   });
 
+  it('binds the route: an id opens only on the route it was sealed for', () => {
+    const s = sealer([K1]);
+    const onMcp = s.seal(state({ route: '/mcp' }));
+    expect(s.open(onMcp, SUB, '/mcp')).toEqual(state({ route: '/mcp' }));
+    expect(s.open(onMcp, SUB, '/u/tickets/mcp')).toBeNull();
+    expect(s.open(onMcp, SUB)).toBeNull();
+    const dropIn = s.seal(state({ route: '/u/tickets/mcp' }));
+    expect(s.open(dropIn, SUB, '/mcp')).toBeNull();
+    // The subject and the route are bound as a pair, not as one concatenated string.
+    const odd = s.seal(state({ sub: 'a', route: 'b/mcp' }));
+    expect(s.open(odd, 'ab', '/mcp')).toBeNull();
+    expect(s.open(odd, 'a', 'b/mcp')).not.toBeNull();
+  });
+
   it('rotates: the old key still opens, the new key seals', () => {
     const old = sealer([K1]);
     const rotated = sealer([K2, K1]);

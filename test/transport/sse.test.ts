@@ -91,6 +91,44 @@ describe('SseParser', () => {
     );
   });
 
+  it('yields the same events fed one character at a time', () => {
+    const eol = fc.constantFrom('\n', '\r\n', '\r');
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ data: fc.stringMatching(/^[ -~]{0,8}$/), eol }), {
+          minLength: 1,
+          maxLength: 5,
+        }),
+        (evs) => {
+          const text = evs.map((e) => `data: ${e.data}${e.eol}${e.eol}`).join('') + 'data: x';
+          const whole = feedAll([text]);
+          const one = feedAll([...text]);
+          expect(one.events.map((e) => e.data)).toEqual(whole.events.map((e) => e.data));
+          expect(one.events.map((e) => e.raw).join('') + one.rest).toBe(text);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('holds at most the bound of an unfinished event, then refuses it and lets go', () => {
+    const p = new SseParser(64 * 1024);
+    p.feed('data: ');
+    let threw: unknown;
+    let most = 0;
+    try {
+      for (let i = 0; i < 100; i++) {
+        p.feed('q'.repeat(1000));
+        most = Math.max(most, p.buffered);
+      }
+    } catch (e) {
+      threw = e;
+    }
+    expect(threw).toBeInstanceOf(SseEventTooLargeError);
+    expect(most).toBeLessThanOrEqual(64 * 1024);
+    expect(p.buffered).toBe(0);
+  });
+
   it('finds a CRLF boundary split across chunks at every position', () => {
     const text = 'data: one\r\n\r\ndata: two\r\n\r\n';
     for (let i = 0; i <= text.length; i++)

@@ -10,7 +10,16 @@ import { describe, expect, it } from 'vitest';
 import { createAuditor, parseAuditConfig } from '../../src/audit/index.ts';
 import { hmacHasher, recordHash, canonicalize } from '../../src/audit/canonical.ts';
 import { run } from '../../src/cli/commands/audit.ts';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { captureIo, input, tempDir } from './helpers.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/warden.js', import.meta.url));
+/** The installed command, in its own process (the contract is its exit codes and output). */
+const warden = (args: string[]) => {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+};
 
 const KEY = 'correct horse battery staple 42';
 
@@ -274,5 +283,26 @@ describe('verify with the chain key and signed checkpoints', () => {
     const wrong = captureIo();
     expect(await run(['verify', log.path, '--key', log.keyFile], wrong)).toBe(1);
     expect(wrong.err).toMatch(/keyed with "new", which no given key matches/);
+  });
+
+  it('PRODUCT.md command line: warden audit verify FILE --key FILE --checkpoints FILE --public-key FILE', async () => {
+    const log = await freshLog(4);
+    const args = ['audit', 'verify', log.path, '--key', log.keyFile];
+    const cp = ['--checkpoints', log.cps, '--public-key', log.pub];
+    expect(warden([...args, ...cp]).code).toBe(0);
+    save(log.path, rows(log.path).slice(0, 3));
+    const cut = warden([...args, ...cp]);
+    expect(cut.code).toBe(1);
+    expect(cut.err).toMatch(/audit\.jsonl:3: the log ends at seq 2/);
+    // Usage: checkpoints without the public key, an unreadable key file, a key that is not Ed25519.
+    const u1 = warden([...args, '--checkpoints', log.cps]);
+    expect(u1.code).toBe(2);
+    expect(u1.err).toMatch(/--checkpoints needs --public-key/);
+    const u2 = warden(['audit', 'verify', log.path, '--key', join(log.dir, 'nope')]);
+    expect(u2.code).toBe(2);
+    expect(u2.err.trimEnd().split('\n')).toHaveLength(1);
+    const u3 = warden([...args, '--checkpoints', log.cps, '--public-key', log.keyFile]);
+    expect(u3.code).toBe(2);
+    expect(u3.err).toMatch(/chain\.key.*not a PEM public key/);
   });
 });

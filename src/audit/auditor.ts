@@ -1,12 +1,17 @@
 // The auditor: turns each answered request into one sealed, redacted JSON line and hands it to
 // every sink. Local sinks (file, stdout) are written directly; remote sinks (syslog, HTTP) go
-// through their spool. In sync mode `record()` resolves only once the local write is durable,
-// which is what lets the gateway release a tools/call response only after it is on disk; in
-// async mode it resolves at once and the record is sealed after the answer went out.
+// through their spool. In `written` mode `record()` resolves once the line was handed to the
+// kernel (write(2) returned: it survives the gateway being killed), in `durable` mode once it
+// was fdatasync'ed (group-committed) — either lets the gateway release a tools/call response
+// only after its record is in the log; in `async` mode it resolves at once and the record is
+// sealed after the answer went out. With chain keys the chain is HMAC-SHA-256 and each record
+// names its key (`kid`); with checkpoints the written head is signed to other sinks.
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { GENESIS, seal, canonicalize, type ChainHead } from './canonical.ts';
+import { GENESIS, seal, canonicalize, hmacHasher, SHA256, type ChainHead } from './canonical.ts';
+import { Checkpointer } from './checkpoints.ts';
 import type { AuditConfig } from './config.ts';
+import { loadChainKeys, loadSigningKey } from './keys.ts';
 import { AuditClosedError, AuditUnavailableError } from './errors.ts';
 import { buildRecord, type AuditInput } from './record.ts';
 import { buildRedactor, type Redactor, type RedactionCounts } from './redact/index.ts';
@@ -29,13 +34,15 @@ export interface AuditMetrics {
 }
 
 export interface Auditor {
-  /** Seals and writes one record. Sync mode: resolves when durable on the local sinks.
-   *  Async mode: resolves at once; the record is sealed and written on the next turn of the
-   *  event loop (failures there are logged). Rejects only on local write failure (disk full,
-   *  …) in sync mode, and after close. */
+  /** Seals and writes one record. `written`: resolves when write(2) returned on the local
+   *  sinks; `durable`: when fdatasync'ed. `async`: resolves at once; the record is sealed and
+   *  written on the next turn of the event loop (failures there are logged). Rejects only on
+   *  local write failure (disk full, …) in written/durable mode, and after close. */
   record(input: AuditInput): Promise<void>;
-  /** Sync mode: a tools/call answer is held until its record is durable (else it is not). */
+  /** written/durable: a tools/call answer is held until its record is in the log. */
   readonly holdsAnswers: boolean;
+  /** File sinks (their fsync counters, for tests and benches). */
+  readonly files: readonly FileSink[];
   /** The compiled redactor (config patterns and field rules). */
   readonly redactor: Redactor;
   /** What the client receives: the result redacted when `redaction.results_to_client`. */
@@ -58,8 +65,9 @@ export interface Auditor {
 interface LocalSink {
   name: string;
   written: number;
-  /** Appends complete lines; `records`: how many (default 1). */
-  write(data: string, records?: number): Promise<void>;
+  /** Appends complete lines; `records`: how many (default 1); `last`: the chain position of
+   *  the last of them. */
+  write(data: string, records?: number, last?: { seq: number; hash: string }): Promise<void>;
   flush(): Promise<void>;
   close(): Promise<void>;
 }
@@ -76,16 +84,39 @@ export async function createAuditor(
 ): Promise<Auditor> {
   const { logger } = opts;
   const redactor = buildRedactor(cfg.redaction);
-  const sync = cfg.mode === 'sync';
+  const holds = cfg.mode !== 'async';
+  const keys = loadChainKeys(cfg.chain_keys);
+  const signer = keys[0];
+  const hasher = signer ? hmacHasher(signer.key) : SHA256;
+  const kid = signer?.kid;
+  const checkpoints = cfg.checkpoints
+    ? new Checkpointer(
+        cfg.checkpoints,
+        loadSigningKey(cfg.checkpoints.signing_key, 'audit.checkpoints.signing_key'),
+        kid,
+        cfg.spool.dir,
+        cfg.spool.max_bytes,
+        logger,
+      )
+    : undefined;
+  await checkpoints?.open();
   const locals: LocalSink[] = [];
+  const files: FileSink[] = [];
   const remotes: RemoteQueue[] = [];
   let head: ChainHead = { seq: 0, prev: GENESIS };
   for (const s of cfg.sinks) {
     if (s.type === 'file') {
-      const f = new FileSink(s, sync, logger);
+      const f = new FileSink(s, cfg.mode, logger);
       const h = await f.open();
       if (h && h.seq > head.seq) head = h;
+      f.onRotate = (last, to) =>
+        void checkpoints?.emit(
+          'rotate',
+          { first_seq: (last?.seq ?? -1) + 1, file: to },
+          last ?? undefined,
+        );
       locals.push(f);
+      files.push(f);
     } else if (s.type === 'stdout') locals.push(new StdoutSink(opts.stdout));
     else {
       const transport = s.type === 'syslog' ? new SyslogTransport(s) : new HttpTransport(s);
@@ -102,6 +133,10 @@ export async function createAuditor(
       remotes.push(q);
     }
   }
+  const start = startCheckpoint(head, files.length > 0, checkpoints, logger);
+  head = start.head;
+  checkpoints?.seed(head.seq - 1, head.prev);
+  await checkpoints?.emit('start', start.extra);
   let total = 0;
   let rejected = 0;
   let closed = false;
@@ -125,19 +160,23 @@ export async function createAuditor(
   };
   /** Seals a built record onto the chain: synchronous, so lines reach every sink in seq order. */
   const sealLine = (body: ReturnType<typeof buildRecord>): string => {
-    const { line } = seal(head, body);
+    if (kid !== undefined) body.kid = kid;
+    const { line } = seal(head, body, hasher);
     typical = Math.round(typical * 0.9 + line.length * 0.1);
     total++;
     for (const [k, n] of Object.entries(body.redactions as RedactionCounts))
       redactions[k] = (redactions[k] ?? 0) + n;
     return line;
   };
-  /** Hands complete lines (`n` records) to every sink. */
-  const writeLines = (data: string, n: number): Promise<void> =>
-    Promise.all([
-      ...locals.map((l) => l.write(data, n)),
+  /** Hands complete lines (`n` records) to every sink; once the local sinks hold them, the
+   *  checkpointer may cover them. */
+  const writeLines = (data: string, n: number): Promise<void> => {
+    const last = { seq: head.seq - 1, hash: head.prev };
+    return Promise.all([
+      ...locals.map((l) => l.write(data, n, last)),
       ...remotes.map((q) => q.append(data, n)),
-    ]).then(() => undefined);
+    ]).then(() => checkpoints?.written(last.seq, last.hash));
+  };
 
   // Async mode: the answer does not wait for its record, so nothing of the record's work
   // (redaction, canonical JSON, the hash chain) is done on the request's path either. Inputs
@@ -179,7 +218,7 @@ export async function createAuditor(
 
   const record = async (input: AuditInput): Promise<void> => {
     if (closed) throw new AuditClosedError();
-    if (sync) {
+    if (holds) {
       const line = sealLine(await prepare(input));
       return writeLines(line, 1);
     }
@@ -198,7 +237,8 @@ export async function createAuditor(
 
   return {
     record,
-    holdsAnswers: sync,
+    holdsAnswers: holds,
+    files,
     redactor,
     clientResult: <T>(r: T): T => (cfg.redaction.results_to_client ? redactor.result(r) : r),
     canAccept: () => full(typical).length === 0,
@@ -223,6 +263,7 @@ export async function createAuditor(
       closed = true;
       await settled(); // records accepted before close are sealed and written
       await Promise.all(locals.map((l) => l.close()));
+      await checkpoints?.close();
       const drained = await Promise.all(remotes.map((q) => q.close(timeoutMs)));
       remotes.forEach((q, i) => {
         if (!drained[i])
@@ -232,6 +273,41 @@ export async function createAuditor(
           );
       });
     },
+  };
+}
+
+/** Where the chain continues, and what the start checkpoint says. With a file checkpoint sink
+ *  the gateway knows how far its checkpoints reached: a log that ends before that lost records
+ *  (cut, or restored from an older backup). That is logged loudly, the chain continues after
+ *  the checkpointed head (so the hole stays a hole: seqs are not reused for other records) and
+ *  the start checkpoint records the gap. */
+function startCheckpoint(
+  logHead: ChainHead,
+  hasFileLog: boolean,
+  cps: Checkpointer | undefined,
+  logger?: Logger,
+): {
+  head: ChainHead;
+  extra: { first_seq?: number; next_seq?: number; gap?: { from: number; to: number } };
+} {
+  const cp = cps?.lastOnDisk;
+  if (hasFileLog && cp && cp.seq > logHead.seq) {
+    const gap = { from: logHead.seq, to: cp.seq - 1 };
+    logger?.error(
+      { missing_from_seq: gap.from, missing_to_seq: gap.to },
+      'AUDIT LOG LOST RECORDS: the log ends before its last signed checkpoint (truncated or ' +
+        'restored); continuing the chain after the checkpointed record, gap recorded',
+    );
+    return { head: { ...cp }, extra: { next_seq: cp.seq, gap } };
+  }
+  if (hasFileLog && cp && cp.seq === logHead.seq && cp.prev !== logHead.prev)
+    logger?.error(
+      { seq: logHead.seq - 1 },
+      'AUDIT LOG DIFFERS from its last signed checkpoint (the last record was replaced)',
+    );
+  return {
+    head: logHead,
+    extra: logHead.seq === 0 ? { first_seq: 0 } : { next_seq: logHead.seq },
   };
 }
 

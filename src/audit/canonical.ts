@@ -14,18 +14,60 @@
 // includes `prev` (the previous record's hash; 64 zeros for the first record ever written) and
 // `seq` (0, 1, 2, … across rotated files and restarts). Editing any field breaks that record's
 // hash; deleting or reordering records breaks the next record's `prev` and the `seq` run.
-import { hash as oneShotHash } from 'node:crypto';
+//
+// Keyed chain: with `audit.chain_key` the hash is HMAC-SHA-256 (RFC 2104) under that key, and
+// the record names the key in `kid` (hashed with the rest), so whoever can write the file but
+// does not hold the key cannot re-hash an edited record and its successors.
+//
+// Line separators: besides "\n", Unicode line-splitting tools (Python's str.splitlines,
+// JavaScript's line terminators in some readers, log shippers) also break lines at U+0085 NEL,
+// the other C1 controls they treat as breaks, and U+2028/U+2029 (Unicode Standard Annex #14
+// "mandatory breaks"). JSON.stringify leaves all of U+0080–U+009F and U+2028/U+2029 raw, so
+// canonical strings escape them as \uXXXX: one record stays one line for every tool, and the
+// hash is over exactly the bytes written (a reader parses the escape back to the same char).
+import { createHmac, hash as oneShotHash } from 'node:crypto';
 
 export const GENESIS = '0'.repeat(64);
 
 /** Hex SHA-256 of a string: the one-shot `crypto.hash` (Node ≥ 20.12) skips the Hash object. */
 const sha256 = (s: string): string => oneShotHash('sha256', s, 'hex');
 
+/** How a record's canonical text becomes its `hash`: SHA-256, or HMAC-SHA-256 under a key. */
+export type ChainHasher = (canonicalText: string) => string;
+export const SHA256: ChainHasher = sha256;
+export const hmacHasher =
+  (key: Buffer): ChainHasher =>
+  (s) =>
+    createHmac('sha256', key).update(s).digest('hex');
+
+/** Characters escaped beyond JSON.stringify's set (see the file comment). */
+const LINE_BREAKING = /[\u0080-\u009f\u2028\u2029]/;
+const LINE_BREAKING_G = /[\u0080-\u009f\u2028\u2029]/g;
+const escapeChar = (c: string): string => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/** Records written before line separators were escaped canonicalized strings with
+ *  JSON.stringify alone; verify re-checks such a record this way (see verify.ts). */
+let legacyStrings = false;
+function quote(s: string): string {
+  const q = JSON.stringify(s);
+  return legacyStrings || !LINE_BREAKING.test(q) ? q : q.replace(LINE_BREAKING_G, escapeChar);
+}
+
+/** canonicalize() as it was before line separators were escaped (for verifying old files). */
+export function canonicalizeLegacy(v: unknown): string {
+  legacyStrings = true;
+  try {
+    return canonicalize(v);
+  } finally {
+    legacyStrings = false;
+  }
+}
+
 export function canonicalize(v: unknown): string {
   if (v === null) return 'null';
   switch (typeof v) {
     case 'string':
-      return JSON.stringify(v);
+      return quote(v);
     case 'boolean':
       return v ? 'true' : 'false';
     case 'number':
@@ -95,18 +137,20 @@ function members(
 /** Record keys repeat on every record: their JSON form is cached (bounded). */
 const quoted = new Map<string, string>();
 function quoteKey(k: string): string {
+  if (legacyStrings) return JSON.stringify(k);
   let q = quoted.get(k);
   if (q === undefined) {
-    q = JSON.stringify(k);
+    q = quote(k);
     if (quoted.size < 1024) quoted.set(k, q);
   }
   return q;
 }
 
-/** SHA-256 of the canonical record with `hash` left out (it may be present or not). */
-export function recordHash(rec: Record<string, unknown>): string {
+/** The chain hash of the canonical record with `hash` left out (it may be present or not):
+ *  SHA-256 by default, HMAC-SHA-256 with a keyed hasher. */
+export function recordHash(rec: Record<string, unknown>, hasher: ChainHasher = sha256): string {
   const { hash: _omit, ...rest } = rec;
-  return sha256(canonicalize(rest));
+  return hasher(canonicalize(rest));
 }
 
 export interface ChainHead {
@@ -124,6 +168,7 @@ export interface ChainHead {
 export function seal(
   head: ChainHead,
   body: Record<string, unknown>,
+  hasher: ChainHasher = sha256,
 ): { line: string; rec: Record<string, unknown> } {
   const chain: ChainHead = { seq: head.seq, prev: head.prev };
   let hash: string;
@@ -131,7 +176,7 @@ export function seal(
   if (typeof (body as { toJSON?: unknown }).toJSON === 'function') {
     // Not a plain record: the general path.
     const rec: Record<string, unknown> = { ...body, ...chain };
-    hash = recordHash(rec);
+    hash = recordHash(rec, hasher);
     rec.hash = hash;
     line = canonicalize(rec);
   } else {
@@ -146,7 +191,7 @@ export function seal(
     const before = members(body, keys, 0, cut, chain);
     const after = members(body, keys, cut, keys.length, chain);
     const sep = before !== '' && after !== '' ? ',' : '';
-    hash = sha256(`{${before}${sep}${after}}`);
+    hash = hasher(`{${before}${sep}${after}}`);
     line = `{${before}${before !== '' ? ',' : ''}"hash":"${hash}"${after !== '' ? ',' : ''}${after}}`;
   }
   head.seq += 1;

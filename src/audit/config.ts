@@ -52,8 +52,36 @@ export interface HttpSinkConfig {
 export type SinkConfig = FileSinkConfig | StdoutSinkConfig | SyslogSinkConfig | HttpSinkConfig;
 export type RemoteSinkConfig = SyslogSinkConfig | HttpSinkConfig;
 
+/** A chain key: the secret itself (`${VAR}` already substituted) or a file holding it. Read
+ *  when the auditor starts (keys.ts), so `warden check` does not need the secret. */
+export interface ChainKeyConfig {
+  /** Key id written in each record's `kid`; absent for `chain_key` (derived from the key). */
+  id?: string;
+  key: string | { file: string };
+  /** The key path, for errors ("audit.chain_keys[0].key.file"). */
+  where: string;
+}
+
+export interface CheckpointConfig {
+  /** Ed25519 private key, PEM (PKCS#8). */
+  signing_key: string;
+  /** A checkpoint at least this often while records arrive (0 = not by time). */
+  every_s: number;
+  /** A checkpoint after this many records (0 = not by count). */
+  every_records: number;
+  sinks: Array<FileSinkConfig | RemoteSinkConfig>;
+}
+
+/** `async`: answers do not wait for records. `written`: a tools/call answer leaves once its
+ *  record was handed to the kernel (write(2) returned). `durable`: once it was fdatasync'ed,
+ *  group-committed. `sync` is read as `durable` (its old name). */
+export type AuditMode = 'async' | 'written' | 'durable';
+
 export interface AuditConfig {
-  mode: 'sync' | 'async';
+  mode: AuditMode;
+  /** The first key seals new records; the others are kept for verifying (rotation). */
+  chain_keys: ChainKeyConfig[];
+  checkpoints?: CheckpointConfig;
   on_full: 'block' | 'reject';
   sinks: SinkConfig[];
   spool: { dir: string; max_bytes: number };
@@ -213,8 +241,65 @@ function sink(raw: unknown, where: string, index: number): SinkConfig {
   }
 }
 
+function secret(v: unknown, where: string): string | { file: string } {
+  if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+    const o = obj(v, where, ['file']);
+    return { file: str(o.file, `${where}.file`) };
+  }
+  const s = str(v, where);
+  // HMAC keys shorter than the hash output weaken it (RFC 2104 §3: at least L bytes advised).
+  if (Buffer.byteLength(s) < 16) throw bad(where, 'expected a secret of at least 16 bytes');
+  return s;
+}
+
+function chainKeys(r: Raw, where: string): ChainKeyConfig[] {
+  if (r.chain_key !== undefined && r.chain_keys !== undefined)
+    throw bad(`${where}.chain_keys`, 'give chain_key or chain_keys, not both');
+  if (r.chain_key !== undefined)
+    return [{ key: secret(r.chain_key, `${where}.chain_key`), where: `${where}.chain_key` }];
+  const ids = new Set<string>();
+  return list(r.chain_keys, `${where}.chain_keys`).map((k, i) => {
+    const w = `${where}.chain_keys[${i}]`;
+    const o = obj(k, w, ['id', 'key']);
+    const id = str(o.id, `${w}.id`);
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) throw bad(`${w}.id`, 'expected [A-Za-z0-9._-]{1,64}');
+    if (ids.has(id)) throw bad(`${w}.id`, `duplicate key id ${JSON.stringify(id)}`);
+    ids.add(id);
+    return { id, key: secret(o.key, `${w}.key`), where: `${w}.key` };
+  });
+}
+
+function checkpoints(v: unknown, where: string): CheckpointConfig | undefined {
+  if (v === undefined || v === null) return undefined;
+  const r = obj(v, where, ['signing_key', 'every_s', 'every_records', 'sinks']);
+  const sinks = list(r.sinks, `${where}.sinks`).map((s, i) => {
+    const w = `${where}.sinks[${i}]`;
+    const c = sink(s, w, i);
+    if (c.type === 'stdout') throw bad(`${w}.type`, 'expected file, syslog or http');
+    return c as FileSinkConfig | RemoteSinkConfig;
+  });
+  if (sinks.length === 0)
+    throw bad(`${where}.sinks`, 'expected at least one sink (apart from the audit log)');
+  return {
+    signing_key: str(r.signing_key, `${where}.signing_key`),
+    every_s: int(r.every_s, `${where}.every_s`, 60),
+    every_records: int(r.every_records, `${where}.every_records`, 1000),
+    sinks,
+  };
+}
+
 export function parseAuditConfig(raw: unknown, where = 'audit'): AuditConfig {
-  const r = obj(raw, where, ['mode', 'on_full', 'sinks', 'spool', 'results', 'redaction']);
+  const r = obj(raw, where, [
+    'mode',
+    'on_full',
+    'sinks',
+    'spool',
+    'results',
+    'redaction',
+    'chain_key',
+    'chain_keys',
+    'checkpoints',
+  ]);
   const sinks =
     raw === undefined || r.sinks === undefined
       ? [{ type: 'stdout' } as SinkConfig]
@@ -271,8 +356,17 @@ export function parseAuditConfig(raw: unknown, where = 'audit'): AuditConfig {
       throw bad(w, 'expected a key name of [A-Za-z0-9_.-], `*` as wildcard');
     return f as string;
   });
+  const cps = checkpoints(r.checkpoints, `${where}.checkpoints`);
+  cps?.sinks.forEach((c, i) => {
+    const w = `${where}.checkpoints.sinks[${i}]`;
+    if (c.type === 'file' && sinks.some((s) => s.type === 'file' && s.path === c.path))
+      throw bad(`${w}.path`, 'checkpoints must go to another file than the audit log');
+  });
+  const mode = oneOf(r.mode, `${where}.mode`, ['written', 'durable', 'async', 'sync'] as const);
   return {
-    mode: oneOf(r.mode, `${where}.mode`, ['sync', 'async'] as const),
+    mode: mode === 'sync' ? 'durable' : mode,
+    chain_keys: chainKeys(r, where),
+    checkpoints: cps,
     on_full: oneOf(r.on_full, `${where}.on_full`, ['block', 'reject'] as const),
     sinks,
     spool: {

@@ -2,12 +2,26 @@
 // the PRODUCT.md contract fields, redacted, plus what the audit issue adds (decision id,
 // redaction kinds and counts, sizes). Sealing (seq, prev, hash) happens in the auditor.
 import { randomUUID } from 'node:crypto';
+import { canonicalize } from './canonical.ts';
 import type { RedactionCounts, Redactor } from './redact/index.ts';
 
 export type AuditDecision = 'allow' | 'deny' | 'none';
 /** `dropped`: an upstream's message that could be attributed to no one call (a shared stdio
- *  child's request or notification, gateway/shared-calls.ts), refused or not passed on. */
-export type AuditOutcome = 'ok' | 'tool_error' | 'denied' | 'error' | 'dropped';
+ *  child's request or notification, gateway/shared-calls.ts), refused or not passed on.
+ *  `client_gone`: the client left before the answer was written. `timeout`: the gateway gave
+ *  up waiting for the upstream (which may still have run the call: `upstream_state`). */
+export type AuditOutcome =
+  | 'ok'
+  | 'tool_error'
+  | 'denied'
+  | 'error'
+  | 'dropped'
+  | 'client_gone'
+  | 'timeout';
+
+/** The most of a denied call's arguments a record keeps (bytes of their canonical JSON): a call
+ *  refused for its size must not put its whole payload in the log. */
+export const DENIED_ARGUMENTS_MAX = 4096;
 
 /** What the gateway hands to `record()`. The first block is exactly the fields of
  *  src/gateway/audit-hook.ts `AuditRecord`, so the hook's object can be passed as is. */
@@ -30,6 +44,8 @@ export interface AuditInput {
   result?: { is_error: boolean; content_types: string[]; bytes: number };
   policy_revision: string | null;
   session?: string;
+  /** Whether the upstream ran the call, when the gateway cannot know (timeout, client gone). */
+  upstream_state?: 'unknown';
   // --- optional extras the audit module understands ---
   /** The policy engine's decision id; one is generated when absent. */
   decision_id?: string;
@@ -72,10 +88,19 @@ export function buildRecord(
   const reasons = input.reasons.map((r) => redactor.text(r, counts));
   const error =
     input.error_message === undefined ? undefined : redactor.text(input.error_message, counts);
-  const args = input.arguments === undefined ? undefined : redactor.value(input.arguments, counts);
+  let args = input.arguments === undefined ? undefined : redactor.value(input.arguments, counts);
+  let truncated: true | undefined;
+  if (input.decision === 'deny' && args !== undefined) {
+    const text = canonicalize(args);
+    if (text.length > DENIED_ARGUMENTS_MAX / 4 && Buffer.byteLength(text) > DENIED_ARGUMENTS_MAX) {
+      args = utf8Prefix(text, DENIED_ARGUMENTS_MAX);
+      truncated = true;
+    }
+  }
   const headers = input.headers === undefined ? undefined : redactor.headers(input.headers, counts);
   return {
     arguments: args,
+    arguments_truncated: truncated,
     client: input.client,
     decision: input.decision,
     decision_id: input.decision_id ?? randomUUID(),
@@ -101,6 +126,16 @@ export function buildRecord(
     time: input.time,
     tool: input.tool,
     upstream: input.upstream,
+    upstream_state: input.upstream_state,
     v: RECORD_VERSION,
   };
+}
+
+/** The longest prefix of `s` whose UTF-8 form fits `max` bytes (never half a character). */
+function utf8Prefix(s: string, max: number): string {
+  const b = Buffer.from(s, 'utf8');
+  let end = Math.min(max, b.length);
+  // Back off continuation bytes (10xxxxxx) to a character start.
+  while (end > 0 && end < b.length && (b[end] & 0xc0) === 0x80) end--;
+  return b.subarray(0, end).toString('utf8');
 }

@@ -3,12 +3,17 @@
 // handed to the audit module (src/audit: redaction, hash chain, sinks). A RequestAudit is
 // created when a request arrives and committed exactly once:
 //  - for a tools/call, *before* its answer is released to the client, so that in
-//    `audit.mode: sync` a client never holds an answer whose record is not on disk (issue #5
-//    item 4: "released to the client only after its record is durably written");
+//    `audit.mode: written` / `durable` a client never holds an answer whose record is not in
+//    the log (handed to the kernel, or fdatasync'ed);
 //  - for everything else (and whatever was not committed yet), when the response closes.
+// The record says what happened: a response closed before it was written is `client_gone`
+// (not `ok` with no result), and a call the gateway stopped waiting for is `timeout`; both
+// mark `upstream_state: "unknown"` for a forwarded tools/call — it may have run upstream.
 
+import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { AuditInput, Auditor } from '../audit/index.ts';
+import { HTTP_ERRORS } from '../transport/errors.ts';
 
 /** The record the gateway fills in while it answers; the audit module's input type. */
 export type AuditRecord = AuditInput;
@@ -38,20 +43,41 @@ export class RequestAudit {
     const r = this.rec;
     r.status ||= status;
     r.duration_ms = Date.now() - this.start;
-    if (r.outcome === 'ok' && r.status >= 400) r.outcome = 'error';
+    if (r.error_code === HTTP_ERRORS.UPSTREAM_TIMEOUT.rpcCode) {
+      r.outcome = 'timeout';
+      if (this.forwarded) r.upstream_state = 'unknown';
+    } else if (r.outcome === 'ok' && r.status >= 400) r.outcome = 'error';
     this.committed = this.auditor.record(r);
     return this.committed;
   }
 
+  /** An allowed tools/call: past the policy, on its way to (or at) the upstream. */
+  private get forwarded(): boolean {
+    return this.rec.method === 'tools/call' && this.rec.decision === 'allow';
+  }
+
   /**
-   * For a tools/call answer about to be released: in sync mode, the commit the answer waits
-   * for (its record durable); in async mode nothing to wait for, the record is committed now
-   * and sealed after the answer went out.
+   * For a tools/call answer about to be released: in written/durable mode, the commit the
+   * answer waits for (its record in the log); in async mode nothing to wait for, the record is
+   * committed now and sealed after the answer went out.
    */
   hold(status: number): Promise<void> | undefined {
     if (this.auditor.holdsAnswers) return this.commit(status);
     this.settle(status);
     return undefined;
+  }
+
+  /** The response closed: commits when nothing did before. A response that closed before it
+   *  was completely written lost its client (HTTP status 499, nginx's "client closed
+   *  request"). */
+  closed(res: ServerResponse): void {
+    if (this.committed) return;
+    if (!res.writableFinished && this.rec.outcome === 'ok') {
+      this.rec.outcome = 'client_gone';
+      this.rec.status = CLIENT_CLOSED_REQUEST;
+      if (this.forwarded) this.rec.upstream_state = 'unknown';
+    }
+    this.settle(res.statusCode);
   }
 
   /** Commits on response close, when nothing did before. The answer is already gone, so a
@@ -66,6 +92,8 @@ export class RequestAudit {
     );
   }
 }
+
+const CLIENT_CLOSED_REQUEST = 499;
 
 /** Result fields of a record, from a CallToolResult (the audit module summarizes it). */
 export function applyResult(rec: AuditRecord, result: unknown): void {

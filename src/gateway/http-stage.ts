@@ -194,7 +194,7 @@ async function stages(
   let ledgerKey: [string | undefined, unknown] | undefined;
   res.on('close', () => {
     if (ledgerKey) route.ctx.ledger.take(...ledgerKey);
-    if (recorded) audit.settle(res.statusCode);
+    if (recorded) audit.closed(res);
   });
   /** A tools/call answer the gateway writes itself leaves after its record (sync mode). */
   const answerCall = async (status: number, send: () => void): Promise<void> => {

@@ -1,7 +1,8 @@
 // The single-pass canonicalizer and seal() must produce byte-for-byte what the first
 // implementation produced (sorted-keys JSON via JSON.stringify, sealed by canonicalizing the
 // record twice), or audit files written before the speed-up would stop verifying. The reference
-// below is that first implementation, kept as the oracle.
+// below is that first implementation, kept as the oracle — plus the one later change: strings
+// escape the C1 controls and U+2028/U+2029 that line-splitting tools break lines at.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -10,10 +11,17 @@ import { describe, expect, it } from 'vitest';
 import { canonicalize, GENESIS, recordHash, seal } from '../../src/audit/canonical.ts';
 import { verifyFiles } from '../../src/audit/verify.ts';
 
+const refQuote = (s: string): string =>
+  JSON.stringify(s).replace(
+    /[\u0080-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+
 function refCanonicalize(v: unknown): string {
   if (v === null) return 'null';
   switch (typeof v) {
     case 'string':
+      return refQuote(v);
     case 'boolean':
       return JSON.stringify(v);
     case 'number':
@@ -28,7 +36,7 @@ function refCanonicalize(v: unknown): string {
       const keys = Object.keys(obj)
         .filter((k) => obj[k] !== undefined && typeof obj[k] !== 'function')
         .sort();
-      return `{${keys.map((k) => `${JSON.stringify(k)}:${refCanonicalize(obj[k])}`).join(',')}}`;
+      return `{${keys.map((k) => `${refQuote(k)}:${refCanonicalize(obj[k])}`).join(',')}}`;
     }
     default:
       return 'null';

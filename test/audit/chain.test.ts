@@ -54,7 +54,10 @@ describe('canonical JSON (RFC 8785 subset)', () => {
     expect(canonicalize({ n: [1e21, 0.1, -0, 1.5e-7, 100] })).toBe(
       '{"n":[1e+21,0.1,0,1.5e-7,100]}',
     );
-    expect(canonicalize('line\n"q"\u2028')).toBe('"line\\n\\"q\\"\u2028"');
+    // Line separators other tools split on are escaped: one record, one line, for every reader.
+    expect(canonicalize('line\n"q"\u2028\u2029\u0085\u009f')).toBe(
+      '"line\\n\\"q\\"\\u2028\\u2029\\u0085\\u009f"',
+    );
     expect(() => canonicalize({ x: Number.NaN })).toThrow(/non-finite/);
   });
 

@@ -17,7 +17,7 @@ describe('parseAuditConfig', () => {
   it('accepts the PRODUCT.md example and fills defaults', () => {
     const c = parseAuditConfig({ sinks: [{ type: 'file', path: './audit.jsonl' }] });
     expect(c).toMatchObject({
-      mode: 'sync',
+      mode: 'written',
       on_full: 'block',
       sinks: [{ type: 'file', path: './audit.jsonl', max_bytes: 0, max_age_s: 0 }],
       spool: { dir: './audit-spool', max_bytes: 64 * 1024 * 1024 },

@@ -1,4 +1,5 @@
-// Durability: a process writing audit records in sync mode is killed with SIGKILL mid-run.
+// Durability: a process writing audit records in written or durable mode is killed with
+// SIGKILL mid-run.
 // Every record it acknowledged must be in the files and the chain must verify; a restarted
 // writer repairs a torn tail (if any) and continues the same chain.
 // (The issue's gateway-level variant — kill -9 the gateway under 1,000 tools/calls — needs the
@@ -14,9 +15,10 @@ import { tempDir } from './helpers.ts';
 const WRITER = fileURLToPath(new URL('./fixtures/writer.ts', import.meta.url));
 
 /** Runs the writer until `acks` acknowledgements arrived, then SIGKILLs it. */
-function runAndKill(path: string, start: number, acks: number): Promise<number[]> {
+function runAndKill(path: string, start: number, acks: number, mode: string): Promise<number[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', WRITER, path, String(start)], {
+    const args = ['--import', 'tsx', WRITER, path, String(start), mode];
+    const child = spawn(process.execPath, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const acked: number[] = [];
@@ -49,11 +51,11 @@ const allRecords = (dir: string): { files: string[]; ids: Set<number> } => {
   return { files, ids };
 };
 
-describe('sync mode survives SIGKILL', () => {
+describe.each(['written', 'durable'])('%s mode survives SIGKILL', (mode) => {
   it('keeps every acknowledged record, and the chain verifies', async () => {
     const dir = tempDir();
     const path = join(dir, 'audit.jsonl');
-    const acked = await runAndKill(path, 0, 400);
+    const acked = await runAndKill(path, 0, 400, mode);
     expect(acked.length).toBeGreaterThanOrEqual(400);
     let { files, ids } = allRecords(dir);
     for (const id of acked) expect(ids.has(id)).toBe(true);
@@ -63,7 +65,7 @@ describe('sync mode survives SIGKILL', () => {
     if (!first.ok) expect(first.problem).toMatchObject({ kind: 'truncated' });
 
     // Restart: the tail is repaired and the chain continues.
-    const more = await runAndKill(path, 100_000, 100);
+    const more = await runAndKill(path, 100_000, 100, mode);
     ({ files, ids } = allRecords(dir));
     for (const id of [...acked, ...more]) expect(ids.has(id)).toBe(true);
     const second = await verifyFiles(files);

@@ -1,6 +1,6 @@
-// Issue #5 "Durability": `warden serve` (a child process, audit.mode sync) in front of a real
-// SDK upstream; SDK clients drive 1,000 tools/calls (bounded concurrency, through the drop-in
-// route and the aggregated endpoint) and the gateway is SIGKILLed mid-run. Every call that got
+// Issue #5 "Durability": `warden serve` (a child process, audit.mode written and durable) in
+// front of a real SDK upstream; SDK clients drive 1,000 tools/calls (bounded concurrency,
+// through the drop-in route and the aggregated endpoint) and the gateway is SIGKILLed mid-run. Every call that got
 // a response must be in the audit file — matched by route and JSON-RPC request id — and
 // `warden audit verify` must pass on what was written.
 // NEEDS THE REGO COMPILER: serve loads policies/ through the WASM engine.
@@ -49,8 +49,9 @@ async function client(url: string, token: string, ids: Map<string, number | stri
   return c;
 }
 
-describe('warden serve, audit.mode sync, SIGKILL mid-run', () => {
+describe.each(['written', 'durable'])('warden serve, audit.mode %s, SIGKILL mid-run', (mode) => {
   it('has every answered call in the audit file, and the file verifies', async () => {
+    await up?.close();
     up = await startSdkUpstream({ json: true });
     const dir = mkdtempSync(join(tmpdir(), 'warden-kill-'));
     const auditFile = join(dir, 'audit.jsonl');
@@ -63,7 +64,7 @@ describe('warden serve, audit.mode sync, SIGKILL mid-run', () => {
         `policy: { path: ${JSON.stringify(POLICIES)} }`,
         'log: { level: warn }',
         'audit:',
-        '  mode: sync',
+        `  mode: ${mode}`,
         `  sinks: [{ type: file, path: ${JSON.stringify(auditFile)} }]`,
         'upstreams:',
         `  - { name: api, url: ${JSON.stringify(up.url)} }`,

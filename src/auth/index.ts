@@ -46,3 +46,4 @@ export {
   type DemoIssuerOptions,
   type MintOptions,
 } from './demo-issuer.ts';
+export { fetchJwks, JwksWatch, type JwksStatus, type JwksWatchHooks } from './jwks-watch.ts';

@@ -58,6 +58,9 @@ export interface ResourceServerOptions {
   localJwks?: JSONWebKeySet;
   /** Clock, epoch ms; tests pin it. */
   now?: () => number;
+  /** A JWT could not be verified because the issuer's keys could not be fetched (readiness
+   *  re-checks them: gateway/runtime.ts). */
+  onKeysUnavailable?: () => void;
 }
 
 export interface ResourceServer {
@@ -108,7 +111,11 @@ export function createResourceServer(cfg: AuthConfig, opts: ResourceServerOption
     });
 
   const verifyToken = (token: string): Promise<VerifyResult> => {
-    if (looksLikeJwt(token) && canJwt) return jwt.verify(token);
+    if (looksLikeJwt(token) && canJwt)
+      return jwt.verify(token).then((r) => {
+        if (!r.ok && r.unavailable) opts.onKeysUnavailable?.();
+        return r;
+      });
     if (introspector) return introspector.verify(token);
     return Promise.resolve({ ok: false, unavailable: false, description: 'malformed token' });
   };

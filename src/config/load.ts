@@ -1,19 +1,21 @@
-// Loads warden.yaml: parse → ${VAR} expansion → shape check → defaults → cross-field checks.
-// Every failure is a UserInputError whose `where` names the file and key path.
+// Loads warden.yaml: parse → ${VAR} expansion → JSON Schema check (validate.ts) → defaults →
+// cross-field checks. Every failure is a UserInputError whose `where` names the file, the line
+// and column of the key, and its key path.
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { parseAuditConfig } from '../audit/index.ts';
 import { UserInputError, isWardenError } from '../errors/index.ts';
 import { parseTelemetryConfig } from '../telemetry/config.ts';
+import type { UpstreamConfig, WardenConfig } from './schema.ts';
 import {
-  CONFIG_SHAPE,
-  UPSTREAM_NAME,
-  check,
-  type UpstreamConfig,
-  type WardenConfig,
-} from './schema.ts';
+  ConfigInvalidError,
+  locate,
+  schemaProblems,
+  whereOf,
+  type ConfigSource,
+} from './validate.ts';
 
 /** Scope a tool needs when neither config, manifest nor upstream says otherwise. */
 export const DEFAULT_TOOL_SCOPE = 'mcp:tools:call';
@@ -45,22 +47,35 @@ export function expandEnv(value: unknown, env: NodeJS.ProcessEnv, path = ''): un
   return value;
 }
 
-/** Validates an already-parsed document and fills in defaults. */
+/** An empty YAML key (`port:`) means "use the default", as if it were not written. */
+function dropNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(dropNulls);
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([, v]) => v !== null && v !== undefined)
+        .map(([k, v]) => [k, dropNulls(v)]),
+    );
+  return value;
+}
+
+/** Validates an already-parsed document and fills in defaults. `yaml`: its source text's
+ *  document, to name lines and columns in errors. */
 export function buildConfig(
   doc: unknown,
   source: string,
   env: NodeJS.ProcessEnv = process.env,
+  yaml?: ConfigSource,
 ): WardenConfig {
-  const raw = (expandEnv(doc ?? {}, env) ?? {}) as Raw;
-  check(CONFIG_SHAPE, raw);
+  const raw = dropNulls(expandEnv(doc ?? {}, env) ?? {}) as Raw;
+  const problems = schemaProblems(raw, yaml);
+  if (problems.length) throw new ConfigInvalidError(problems, yaml ? source : undefined);
   const limits = raw.limits ?? {};
   const timeout = limits.upstream_timeout_ms ?? DEFAULT_TIMEOUT_MS;
   const maxAnswer = limits.max_answer_bytes ?? DEFAULT_MAX_ANSWER_BYTES;
   const seen = new Set<string>();
   const upstreams: UpstreamConfig[] = (raw.upstreams ?? []).map((u: Raw, i: number) => {
     const where = `upstreams[${i}]`;
-    if (!UPSTREAM_NAME.test(u.name))
-      throw new UserInputError('CONFIG_INVALID', 'invalid name', { where });
     if (seen.has(u.name))
       throw new UserInputError('CONFIG_INVALID', `duplicate upstream name ${u.name}`, {
         where: `${where}.name`,
@@ -90,6 +105,7 @@ export function buildConfig(
       default_scope: u.default_scope ?? DEFAULT_TOOL_SCOPE,
       tools: u.tools ?? {},
       prompts: u.prompts ?? {},
+      required: u.required ?? false,
     };
   });
   return {
@@ -116,6 +132,7 @@ export function buildConfig(
       timeout_ms: raw.policy?.timeout_ms ?? 10_000,
       max_bytes: raw.policy?.max_bytes ?? 32 << 20,
       headers: raw.policy?.headers ?? {},
+      watch: raw.policy?.watch ?? true,
     },
     limits: {
       max_payload_bytes: limits.max_payload_bytes ?? 8192,
@@ -136,21 +153,40 @@ export function buildConfig(
         : {}),
     },
     audit: parseAuditConfig(raw.audit ?? undefined, 'audit'),
-    log: { level: raw.log?.level ?? 'info' },
+    log: {
+      level: raw.log?.level ?? 'info',
+      ...(raw.log?.format ? { format: raw.log.format } : {}),
+    },
     upstreams,
     registry: raw.registry ?? {},
-    ...(raw.telemetry ? { telemetry: parseTelemetryConfig(raw.telemetry, 'telemetry') } : {}),
+    ...telemetryOf(raw.telemetry, env),
     source,
   };
 }
 
-/** Parses YAML text; syntax errors name file:line:col. */
-export function parseConfig(
-  text: string,
-  file: string,
-  env: NodeJS.ProcessEnv = process.env,
-): WardenConfig {
-  const doc = parseDocument(text, { uniqueKeys: true });
+function telemetryOf(raw: unknown, env: NodeJS.ProcessEnv): Pick<WardenConfig, 'telemetry'> {
+  const telemetry = parseTelemetryConfig(raw, 'telemetry', env);
+  return telemetry ? { telemetry } : {};
+}
+
+/** "upstreams[1].tools[\"a.b\"]" → ["upstreams", 1, "tools", "a.b"] (keyPath's inverse). */
+function parseKeyPath(path: string): Array<string | number> {
+  const out: Array<string | number> = [];
+  const re = /([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/gy;
+  let m: RegExpExecArray | null;
+  let end = 0;
+  while ((m = re.exec(path))) {
+    out.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : (JSON.parse(m[3]) as string)));
+    if (path[re.lastIndex] === '.') re.lastIndex++;
+    end = re.lastIndex;
+  }
+  return end === path.length ? out : [];
+}
+
+/** The YAML document and line index of a config text; syntax errors name file:line:col. */
+export function parseYaml(text: string, file: string): ConfigSource {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { uniqueKeys: true, lineCounter: lines });
   const err = doc.errors[0];
   if (err) {
     const pos = err.linePos?.[0];
@@ -158,11 +194,29 @@ export function parseConfig(
       where: pos ? `${file}:${pos.line}:${pos.col}` : file,
     });
   }
+  return { doc, lines };
+}
+
+/** Parses YAML text; every error names file:line:col and the key path. */
+export function parseConfig(
+  text: string,
+  file: string,
+  env: NodeJS.ProcessEnv = process.env,
+): WardenConfig {
+  const src = parseYaml(text, file);
   try {
-    return buildConfig(doc.toJS(), file, env);
+    return buildConfig(src.doc.toJS(), file, env, src);
   } catch (e) {
-    if (isWardenError(e) && e.where)
-      throw new UserInputError(e.code, e.message, { where: `${file}: ${e.where}` });
+    // Checks past the schema (cross-field, env, audit semantics) name a key path: point it at
+    // its line too.
+    if (isWardenError(e) && e.where && !(e instanceof ConfigInvalidError)) {
+      const segs = parseKeyPath(e.where);
+      const at = segs.length ? locate(src, segs) : undefined;
+      throw new UserInputError(e.code, e.message, {
+        where: whereOf(file, { path: e.where, ...at }),
+        cause: e,
+      });
+    }
     throw e;
   }
 }

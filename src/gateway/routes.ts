@@ -4,7 +4,7 @@
 // are 404 with a JSON-RPC error body so MCP clients show a useful message.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DemoIssuer, ResourceServer } from '../auth/index.ts';
+import type { DemoIssuer, JwksStatus, ResourceServer } from '../auth/index.ts';
 import { buildManifest } from '../registry/manifest.ts';
 import { httpError, sendError, sendJson } from '../transport/errors.ts';
 import type { Upstream } from '../upstream/upstream.ts';
@@ -33,6 +33,9 @@ export interface RouterDeps extends StageDeps {
   policyStatus?: () => RemotePolicyStatus;
   draining: () => boolean;
   registry?: RegistryHandler;
+  /** Whether the issuer's keys can be fetched; absent: no `auth.jwks_uri` (demo keys, or
+   *  introspection only). */
+  jwks?: () => JwksStatus;
 }
 
 const MANIFEST = '/.well-known/mcp-capabilities';
@@ -90,7 +93,13 @@ export function createRouter(d: RouterDeps) {
       );
     if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (path === '/metrics') {
-      const body = d.metrics.render(d.policyRevision(), d.audit.prometheus(), d.policyStatus?.());
+      const body = await d.metrics.render({
+        policyRevision: d.policyRevision(),
+        bundle: d.policyStatus?.(),
+        audit: d.audit.metrics(),
+        upstreams: d.upstreams,
+        jwks: d.jwks?.(),
+      });
       res.writeHead(200, {
         'content-type': CONTENT_TYPE,
         'content-length': Buffer.byteLength(body),
@@ -104,16 +113,23 @@ export function createRouter(d: RouterDeps) {
         name: u.name,
         kind: u.kind,
         ready: u.ready,
+        required: u.config.required === true,
         error: u.lastError,
         process: u.process,
       }));
-      const ready = ups.every((u) => u.ready);
-      // A remote bundle that fails to refresh does not make the gateway unready: the active
-      // bundle keeps deciding (OPA's behaviour too); `policy.lastError` shows the trouble.
+      const jwks = d.jwks?.();
+      // Ready: a policy is loaded (a Runtime exists only with one), the token keys can be
+      // fetched (without them every call is a 503), and every `required` upstream is
+      // discovered. Other upstreams only show their health: one dead third-party upstream
+      // must not take every replica out of its Service. A remote bundle that fails to refresh
+      // does not make the gateway unready either: the active bundle keeps deciding (OPA's
+      // behaviour too); `policy.lastError` shows the trouble.
+      const ready = (jwks?.ok ?? true) && ups.every((u) => u.ready || !u.required);
       return sendJson(res, ready ? 200 : 503, {
         ready,
         policy_revision: d.policyRevision(),
         ...(d.policyStatus ? { policy: d.policyStatus() } : {}),
+        ...(jwks ? { auth: { jwks } } : {}),
         upstreams: ups,
       });
     }

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import {
   createResourceServer,
   createUpstreamCredentials,
+  JwksWatch,
   type AuthConfig,
   type DemoIssuer,
   type ResourceServer,
@@ -55,6 +56,8 @@ export class Runtime {
   readonly dropIn = new Map<string, McpRoute>();
   auth!: ResourceServer;
   registry?: ReturnType<RegistryFactory>;
+  /** Watches `auth.jwks_uri` for /readyz (absent: keys in process, or introspection only). */
+  jwks?: JwksWatch;
   handle!: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   /** POSTs being answered by this runtime (a reload waits for them). */
   inflight = 0;
@@ -86,13 +89,28 @@ export class Runtime {
   /** Starts upstreams (discovery) and builds the routes. Upstream failures do not throw. */
   async start(): Promise<void> {
     const { config, shared, upstreams } = this;
-    await Promise.all(upstreams.map((u) => u.start()));
     const publicUrl = config.public_url ?? shared.url;
     const authCfg: AuthConfig = {
       ...(config.auth as AuthConfig),
       ...(shared.demo ? shared.demo.authConfig(config.auth as AuthConfig) : {}),
     };
+    const jwksUri = shared.demo ? undefined : config.auth.jwks_uri;
+    if (jwksUri) {
+      const log = shared.log.child({ component: 'auth' });
+      this.jwks = new JwksWatch(jwksUri, (config.auth.fetch_timeout_ms as number) ?? 3000, {
+        fetched: (ok) => shared.metrics.jwksFetched(ok),
+        failed: (s) =>
+          log.error(
+            { jwks_uri: s.url, err: s.error },
+            'cannot fetch the token keys (JWKS): every call gets 503 and /readyz fails until they can be fetched',
+          ),
+        recovered: (s) =>
+          log.info({ jwks_uri: s.url, keys: s.keys }, 'token keys (JWKS) fetched again'),
+      });
+    }
+    await Promise.all([...upstreams.map((u) => u.start()), this.jwks?.check()]);
     this.auth = createResourceServer(authCfg, {
+      onKeysUnavailable: () => this.jwks?.unavailable(),
       publicUrl,
       localJwks: shared.demo?.jwks,
       scopesSupported: () => [
@@ -185,6 +203,7 @@ export class Runtime {
       policyStatus: this.policyStatus,
       draining: shared.draining,
       registry: this.registry,
+      ...(this.jwks ? { jwks: () => this.jwks!.status() } : {}),
     });
     this.handle = async (req, res) => {
       // Only POSTs are calls; GET streams are long-lived and end when sessions close.
@@ -210,6 +229,8 @@ export class Runtime {
 
   async close(): Promise<void> {
     this.registry?.close?.();
+    this.jwks?.close();
+    this.shared.metrics.retire(this.upstreams);
     for (const r of this.served) for (const end of [...r.ctx.closing]) end();
     await Promise.all(this.served.map((r) => r.close()));
     // Held 2026-07-28 calls and their pooled upstream sessions (gateway/held-calls.ts).

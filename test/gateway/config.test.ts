@@ -83,7 +83,7 @@ describe('config', () => {
     const yaml = CONTRACT_YAML.replace('scope: "jira:write"', 'scope: 42');
     const e = errorOf(() => parseConfig(yaml, 'warden.yaml', { WARDEN_SESSION_KEY: 'k' }));
     expect(e.toLine()).toBe(
-      'warden.yaml: upstreams[0].tools.create_ticket.scope: expected a string, got number',
+      'warden.yaml:21:24: upstreams[0].tools.create_ticket.scope: expected a string, got number',
     );
   });
 
@@ -122,7 +122,10 @@ describe('config', () => {
     ).toBe('upstreams[1].name');
     expect(errorOf(() => buildConfig({ listen: { port: 70000 } }, 'x')).where).toBe('listen.port');
     expect(errorOf(() => buildConfig({ auth: { audience: [1] } }, 'x')).where).toBe(
-      'auth.audience',
+      'auth.audience[0]',
+    );
+    expect(errorOf(() => buildConfig({ auth: { audience: 1 } }, 'x')).toLine()).toBe(
+      'auth.audience: expected a string or a list of strings, got number',
     );
     expect(errorOf(() => buildConfig({ audit: { sinks: [{ type: 'file' }] } }, 'x')).where).toBe(
       'audit.sinks[0].path',

@@ -5,7 +5,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { GatewayMetrics } from '../../src/metrics/gateway.ts';
-import { Registry } from '../../src/metrics/registry.ts';
 import { startSdkUpstream, type SdkUpstream } from '../fixtures/sdk-upstream.ts';
 import { rawSession, rpc, startHarness, type Harness } from './harness.ts';
 
@@ -20,7 +19,9 @@ interface Parsed {
 }
 
 const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const VALUE = /^(?:[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|[+-]Inf|NaN)$/;
+// Go's strconv.ParseFloat, which Prometheus parses values with, takes NaN and Inf in any case
+// (prom-client writes "Nan").
+const VALUE = /^(?:[+-]?(?:\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)|[+-]Inf|NaN)$/i;
 
 /** A strict parser: any deviation from the format throws, naming the line. */
 function parseExposition(text: string): Parsed {
@@ -42,6 +43,7 @@ function parseExposition(text: string): Parsed {
     .split('\n')
     .forEach((line, i) => {
       const at = `line ${i + 1}: ${JSON.stringify(line)}`;
+      if (line === '') return; // "Empty lines are ignored" (exposition format 0.0.4)
       if (line.startsWith('#')) {
         const m = /^# (HELP|TYPE) (\S+) (.*)$/.exec(line);
         if (!m) throw new Error(`bad comment, ${at}`);
@@ -82,7 +84,8 @@ function parseExposition(text: string): Parsed {
         if (current) closed.add(current);
         current = fam;
       }
-      const value = m[3] === '+Inf' ? Infinity : m[3] === '-Inf' ? -Infinity : Number(m[3]);
+      const v = m[3].toLowerCase();
+      const value = v === '+inf' ? Infinity : v === '-inf' ? -Infinity : Number(m[3]);
       samples.push({ name: m[1], labels, value });
     });
   // Histograms: cumulative buckets ending in +Inf, which equals _count.
@@ -119,28 +122,70 @@ const find = (p: Parsed, name: string, labels: Record<string, string>) =>
     (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
   );
 
-describe('metrics registry', () => {
-  it('escapes label values and renders a strict exposition', () => {
-    const r = new Registry();
-    r.counter('t_total', 'help with \\ and\nnewline', ['k']).inc(['a"b\\c\nd'], 2);
-    r.histogram('t_seconds', 'h', ['u'], [0.1, 1]).observe(['x'], 0.5);
-    const p = parseExposition(r.render());
-    expect(find(p, 't_total', {})!.labels.k).toBe('a"b\\c\nd');
-    expect(find(p, 't_seconds_bucket', { le: '0.1' })!.value).toBe(0);
-    expect(find(p, 't_seconds_bucket', { le: '1' })!.value).toBe(1);
-    expect(() => r.counter('t_total', 'again')).toThrow(/twice/);
+describe('gateway metrics', () => {
+  it('renders a strict exposition with HELP on every family, process metrics included', async () => {
+    const m = new GatewayMetrics();
+    m.request('/mcp', 'POST', 200);
+    const text = await m.render({ policyRevision: 'r' });
+    const p = parseExposition(text);
+    for (const fam of p.types.keys()) expect(text).toContain(`# HELP ${fam} `);
+    expect(p.types.get('process_cpu_user_seconds_total')).toBe('counter');
+    expect(p.types.get('nodejs_eventloop_lag_seconds')).toBe('gauge');
+    expect(find(p, 'process_resident_memory_bytes', {})!.value).toBeGreaterThan(0);
+  });
+
+  it('escapes label values', async () => {
+    const m = new GatewayMetrics();
+    m.upstreamLatency('a"b\\c\nd', 'tools/call', 0.5);
+    const p = parseExposition(await m.render({ policyRevision: 'r' }));
+    expect(
+      find(p, 'warden_upstream_request_duration_seconds_count', { method: 'tools/call' })!.labels
+        .upstream,
+    ).toBe('a"b\\c\nd');
+  });
+
+  it('counts reloads, JWKS fetches and stdio restarts across runtimes', async () => {
+    const m = new GatewayMetrics();
+    m.reload('config', 'applied');
+    m.reload('config', 'unchanged');
+    m.reload('policy', 'rejected');
+    m.jwksFetched(true);
+    m.jwksFetched(false);
+    m.retire([{ name: 'db', ready: true, process: { restarts: 2 } }]);
+    const p = parseExposition(
+      await m.render({
+        policyRevision: 'r',
+        jwks: { url: 'https://login.example.com/jwks', ok: false },
+        upstreams: [
+          { name: 'db', ready: false, process: { restarts: 1 } },
+          { name: 'api', ready: true },
+        ],
+      }),
+    );
+    expect(find(p, 'warden_reloads_total', { kind: 'config', result: 'applied' })!.value).toBe(1);
+    expect(find(p, 'warden_reloads_total', { kind: 'policy', result: 'rejected' })!.value).toBe(1);
+    expect(find(p, 'warden_jwks_fetches_total', {})!.value).toBe(2);
+    expect(find(p, 'warden_jwks_fetch_failures_total', {})!.value).toBe(1);
+    expect(find(p, 'warden_jwks_up', { jwks_uri: 'https://login.example.com/jwks' })!.value).toBe(
+      0,
+    );
+    expect(find(p, 'warden_stdio_restarts_total', { upstream: 'db' })!.value).toBe(3);
+    expect(find(p, 'warden_upstream_ready', { upstream: 'db' })!.value).toBe(0);
+    expect(find(p, 'warden_upstream_ready', { upstream: 'api' })!.value).toBe(1);
   });
 });
 
 describe('gateway metrics: policy bundles', () => {
-  it('follows the active revision with one info series, counts activations and rejections', () => {
+  it('follows the active revision with one info series, counts activations and rejections', async () => {
     const m = new GatewayMetrics();
     m.bundleActivated();
     m.bundleActivated();
     m.bundleRejected('POLICY_BUNDLE_INVALID');
     m.bundleRejected('POLICY_BUNDLE_INVALID');
     m.bundleRejected('POLICY_REMOTE_UNAVAILABLE');
-    let p = parseExposition(m.render('rev-1', '', { lastSuccessAt: 1_700_000_000_500 }));
+    let p = parseExposition(
+      await m.render({ policyRevision: 'rev-1', bundle: { lastSuccessAt: 1_700_000_000_500 } }),
+    );
     expect(find(p, 'warden_policy_revision_info', { revision: 'rev-1' })!.value).toBe(1);
     expect(find(p, 'warden_policy_bundle_activations_total', {})!.value).toBe(2);
     const failures = (code: string) =>
@@ -151,12 +196,13 @@ describe('gateway metrics: policy bundles', () => {
       1_700_000_000.5,
     );
     expect(p.types.get('warden_policy_bundle_failures_total')).toBe('counter');
-    // A swap replaces the series; a local policy has no bundle timestamp.
-    p = parseExposition(m.render('rev-2'));
+    // A swap replaces the series; a local policy has no bundle timestamp (0).
+    p = parseExposition(await m.render({ policyRevision: 'rev-2' }));
     expect(p.samples.filter((s) => s.name === 'warden_policy_revision_info')).toEqual([
       { name: 'warden_policy_revision_info', labels: { revision: 'rev-2' }, value: 1 },
     ]);
-    expect(find(p, 'warden_policy_bundle_last_success_timestamp_seconds', {})).toBeUndefined();
+    expect(find(p, 'warden_policy_bundle_last_success_timestamp_seconds', {})!.value).toBe(0);
+    expect(find(p, 'warden_jwks_up', {})).toBeUndefined();
   });
 });
 

@@ -16,6 +16,7 @@ import {
   serialize,
 } from '../../src/transport/body.ts';
 import { MAX_DEPTH } from '../../src/transport/message.ts';
+import { canonicalize } from '../../src/audit/canonical.ts';
 
 const LIMIT = 1024;
 let server: Server;
@@ -281,5 +282,39 @@ describe('parseMessages: what the record can hold', () => {
       rpc: -32600,
       path: '/__proto__',
     });
+  });
+});
+
+describe('parseMessages: admission covers the record', () => {
+  const RAW = ['1e999', '-0', '"\\ud800"', '{"__proto__":1}', '[[[[[[[[[[]]]]]]]]]]'];
+  const deep = (n: number) => '{"a":'.repeat(n) + '0' + '}'.repeat(n);
+
+  it('whatever it accepts, the audit canonicalizes exactly (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(fc.json({ maxDepth: 4 }), fc.constantFrom(...RAW), fc.nat(80).map(deep)),
+          {
+            maxLength: 4,
+          },
+        ),
+        (parts) => {
+          const text = `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t","arguments":{${parts
+            .map((v, i) => `"k${i}":${v}`)
+            .join(',')}}}}`;
+          let msg;
+          try {
+            msg = parse(text);
+          } catch (e) {
+            expect((e as { status?: number }).status).toBe(400);
+            return;
+          }
+          // The record's canonical form holds the message as forwarded, member for member.
+          const canon = canonicalize(msg);
+          expect(JSON.parse(canon)).toEqual(JSON.parse(serialize(msg).toString()));
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

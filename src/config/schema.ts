@@ -75,6 +75,10 @@ const upstream = obj(
     tools: map(toolOverride),
     // Prompts on /mcp are `<upstream>.<prompt>` unless renamed, like tools.
     prompts: map(promptOverride),
+    // stdio only: one child shared by all subjects, or one per subject (upstream/child-pool.ts).
+    isolation: oneOfStr('shared', 'per_subject'),
+    max_children: int(1),
+    child_idle_s: int(1),
   },
   ['name'],
 );
@@ -190,6 +194,12 @@ export interface UpstreamConfig {
   tools: Record<string, ToolOverride>;
   /** Keyed by the upstream's prompt name (absent when built by hand, e.g. in tests). */
   prompts?: Record<string, PromptOverride>;
+  /** stdio: `shared` (default), one child for every subject; `per_subject`, one each. */
+  isolation?: 'shared' | 'per_subject';
+  /** per_subject: children running at once (default 32); one more subject gets 503. */
+  max_children?: number;
+  /** per_subject: a child with no call in flight for this long ends (default 300). */
+  child_idle_s?: number;
 }
 
 /** One audit sink as the audit module resolved it (src/audit/config.ts). */

@@ -26,6 +26,7 @@ import {
 } from './sealed-session.ts';
 import type { RouteContext } from './route-context.ts';
 import type { ListKind } from '../upstream/upstream.ts';
+import { admitChild } from './shared-calls.ts';
 
 export class ServedRoute {
   readonly sessions = new Map<string, McpSession>();
@@ -155,6 +156,7 @@ export class ServedRoute {
     msg: JsonRpcMessage | JsonRpcMessage[] | undefined,
     session: McpSession,
   ): Promise<void> {
+    await admitChild(this.ctx, msg, session.subject);
     if (session.sealed) return this.handleSealed(req, res, msg, session);
     if (!session.id && !session.server.transport) await session.server.connect(session.transport);
     await session.transport.handleRequest(req, holdHeaders(req, res), msg);

@@ -25,12 +25,18 @@ import * as t from '@modelcontextprotocol/sdk/types.js';
 const server = new Server({ name: 'bank', version: '1' },
   { capabilities: { tools: {}, logging: {} } });
 const input = { type: 'object', properties: { account: { type: 'string' } } };
-server.setRequestHandler(t.ListToolsRequestSchema, () => ({ tools: ['solo', 'pair', 'pid']
+server.setRequestHandler(t.ListToolsRequestSchema, () => ({ tools: ['solo', 'pair', 'pid', 'stray']
   .map((name) => ({ name, inputSchema: input, annotations: { readOnlyHint: true } })) }));
 let waiting = [];
 server.setRequestHandler(t.CallToolRequestSchema, async (r, extra) => {
   const { name, arguments: a = {} } = r.params;
   if (name === 'pid') return { content: [{ type: 'text', text: String(process.pid) }] };
+  if (name === 'stray') {
+    // Progress under a token the gateway never sent: belongs to no call.
+    await extra.sendNotification({ method: 'notifications/progress',
+      params: { progressToken: 987654, progress: 1, message: 'stray ' + a.account } });
+    return { content: [{ type: 'text', text: 'sent' }] };
+  }
   if (name === 'pair') {
     await new Promise((go) => {
       waiting.push(go);
@@ -230,6 +236,21 @@ describe.each([
     await bobTried;
     expect(text).toBe('answer:{"who":"alice"}');
     expect(everything(bob.seen)).not.toContain('ACCT-3333');
+  });
+});
+
+describe('progress under a token of no call', () => {
+  it('is dropped and recorded, not delivered', async () => {
+    const alice = await user('/u/bank/mcp', 'alice');
+    expect(await alice.call('stray', 'ACCT-8888')).toBe('sent');
+    expect(alice.seen.progress).toEqual([]);
+    const drops = await records(
+      (r) => r.outcome === 'dropped' && r.method === 'notifications/progress',
+    );
+    expect(drops.at(-1)).toMatchObject({
+      upstream: 'bank',
+      reasons: ['progress token of no call'],
+    });
   });
 });
 

@@ -89,6 +89,12 @@ export function buildConfig(
           where,
         },
       );
+    if (u.url !== undefined)
+      for (const k of ['isolation', 'max_children', 'child_idle_s'])
+        if (u[k] !== undefined)
+          throw new UserInputError('CONFIG_INVALID', `${k} applies to stdio upstreams (command)`, {
+            where: `${where}.${k}`,
+          });
     return {
       name: u.name,
       url: u.url,
@@ -106,6 +112,13 @@ export function buildConfig(
       tools: u.tools ?? {},
       prompts: u.prompts ?? {},
       required: u.required ?? false,
+      ...(u.command !== undefined
+        ? {
+            isolation: u.isolation ?? 'shared',
+            max_children: u.max_children ?? 32,
+            child_idle_s: u.child_idle_s ?? 300,
+          }
+        : {}),
     };
   });
   return {

@@ -48,6 +48,12 @@ export interface UpstreamConfig {
   /** Identity headers of the client the drop-in route forwards to this upstream (lower-case;
    *  absent when built by hand, e.g. in tests: none). */
   forward_headers?: string[];
+  /** stdio: `shared` (default), one child for every subject; `per_subject`, one each. */
+  isolation?: 'shared' | 'per_subject';
+  /** per_subject: children running at once (default 32); one more subject gets 503. */
+  max_children?: number;
+  /** per_subject: a child with no call in flight for this long ends (default 300). */
+  child_idle_s?: number;
 }
 
 /** One audit sink as the audit module resolved it (src/audit/config.ts). */

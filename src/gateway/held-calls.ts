@@ -107,11 +107,13 @@ export class HeldCalls {
     method: string,
     params: Record<string, unknown>,
     timeoutMs: number,
+    /** The caller (child-pool.ts subjectKey): a per-subject stdio upstream's child is its own. */
+    subject?: string,
   ): Promise<Step> {
     // Only what the 2026-07-28 client declared for this request (the SDK refuses handlers for
     // undeclared capabilities, and the upstream must not ask for what the client cannot do).
     const caps = passedCapabilities(capabilities as ClientCapabilities);
-    const pooled = await this.acquire(upstream, caps);
+    const pooled = await this.acquire(upstream, caps, subject);
     const handle = randomUUID();
     const h: Held = { pooled, asked: new Map() };
     pooled.current = h;
@@ -160,7 +162,11 @@ export class HeldCalls {
     return this.next(handle, h);
   }
 
-  private async acquire(upstream: Upstream, caps: ClientCapabilities): Promise<Pooled> {
+  private async acquire(
+    upstream: Upstream,
+    caps: ClientCapabilities,
+    subject?: string,
+  ): Promise<Pooled> {
     const key = `${upstream.name}\u0000${JSON.stringify(caps)}`;
     const list = this.idle.get(key);
     while (list?.length) {
@@ -181,7 +187,10 @@ export class HeldCalls {
       if (caps.sampling) c.setRequestHandler(CreateMessageRequestSchema, (r) => ask(r) as never);
       if (caps.roots) c.setRequestHandler(ListRootsRequestSchema, (r) => ask(r) as never);
     };
-    const { client, shared } = await upstream.sessionClient({ capabilities: caps, install });
+    const { client, shared } = await upstream.sessionClient(
+      { capabilities: caps, install },
+      subject,
+    );
     // Requests for undeclared capabilities reach no handler: note which, then refuse as the
     // SDK would (-32601).
     if (!shared)

@@ -48,6 +48,7 @@ import {
 } from './subscriptions.ts';
 import { withSpan } from '../telemetry/index.ts';
 import { runShared } from './shared-calls.ts';
+import { subjectKey } from '../upstream/child-pool.ts';
 import { modernUpstreamClient } from './era-adapter.ts';
 import { SpanKind } from '@opentelemetry/api';
 
@@ -129,7 +130,7 @@ export class McpSession implements SubscribingSession, LoggingSession {
   client(upstream: Upstream): Promise<Client> {
     // A stdio child may have been restarted since the last call: always take the current one.
     if (upstream.kind === 'stdio')
-      return upstream.sessionClient({}).then(({ client }) => {
+      return upstream.sessionClient({}, subjectKey(this.subject)).then(({ client }) => {
         joinShared(upstream, client, this);
         return client;
       });
@@ -328,8 +329,8 @@ export class McpSession implements SubscribingSession, LoggingSession {
   private async closeClients(): Promise<void> {
     for (const u of this.route.upstreams)
       if (u.kind === 'stdio') {
+        releaseShared(this, u, subjectKey(this.subject));
         leaveShared(u, this);
-        releaseShared(this, u);
       }
     const owned = [...this.clients.entries()].filter(
       ([name]) => this.route.upstreams.find((u) => u.name === name)?.kind === 'http',

@@ -35,6 +35,7 @@ import type { Step } from './held-calls.ts';
 import { serveListen } from './modern-listen.ts';
 import { clientTaskAnswer, forwardTaskRequest, taskToolResult } from './task-ids.ts';
 import { HeldElsewhere, mayRelay, relayToReplica } from './replica-relay.ts';
+import { subjectKey } from '../upstream/child-pool.ts';
 
 type Modern = Extract<Era, { era: 'modern' }>;
 type Result = Record<string, unknown>;
@@ -284,6 +285,7 @@ export async function serveModern(
             method,
             { ...call, _meta: meta },
             upstream.config.timeout_ms,
+            subjectKey(subject),
           );
       if (!step && opened?.replica && opened.replica !== ctx.replica && mayRelay(req))
         throw new HeldElsewhere(opened.replica);

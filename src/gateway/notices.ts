@@ -44,24 +44,33 @@ export function relayToSession(client: Client, upstream: string, target: NoticeT
   );
 }
 
-/** Sessions using each shared (stdio) upstream, across routes. */
-const users = new WeakMap<Upstream, Set<NoticeTarget>>();
+/** Sessions using each stdio upstream, across routes, and the child's client each last used
+ *  (one shared child, or with isolation: per_subject the subject's own). */
+const users = new WeakMap<Upstream, Map<NoticeTarget, Client>>();
 /** Shared clients that already fan out (a restarted child brings a new client). */
 const fanning = new WeakSet<Client>();
 
-export function sharedUsers(upstream: Upstream): NoticeTarget[] {
-  return [...(users.get(upstream) ?? [])];
+/** The sessions using `upstream`; given `client`, only those on that child. */
+export function sharedUsers(upstream: Upstream, client?: Client): NoticeTarget[] {
+  const all = [...(users.get(upstream) ?? new Map<NoticeTarget, Client>())];
+  return all.filter(([, c]) => client === undefined || c === client).map(([t]) => t);
+}
+
+/** The child's client `target` uses on `upstream`. */
+export function clientOf(upstream: Upstream, target: NoticeTarget): Client | undefined {
+  return users.get(upstream)?.get(target);
 }
 
 /** Registers a session as a user of a shared client; installs the fan-out once per client. */
 export function joinShared(upstream: Upstream, client: Client, target: NoticeTarget): void {
-  let set = users.get(upstream);
-  if (!set) users.set(upstream, (set = new Set()));
-  set.add(target);
+  let map = users.get(upstream);
+  if (!map) users.set(upstream, (map = new Map()));
+  map.set(target, client);
   if (fanning.has(client)) return;
   fanning.add(client);
+  // Only to the sessions on this child: a per-subject child's updates are its subject's.
   client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
-    for (const t of users.get(upstream) ?? [])
+    for (const t of sharedUsers(upstream, client))
       if (t.subscribed(upstream.name, n.params.uri)) t.updated(n.params.uri);
   });
 }

@@ -25,7 +25,7 @@ import { DropInProxy } from './dropin-proxy.ts';
 import type { McpRoute } from './http-stage.ts';
 import type { RemotePolicyStatus } from '../policy/remote.ts';
 import type { PolicyDecider } from './policy-port.ts';
-import { attachShared } from './shared-calls.ts';
+import { attachShared, busy } from './shared-calls.ts';
 import { RouteContext } from './route-context.ts';
 import { createRouter, type RegistryHandler } from './routes.ts';
 import { ServedRoute } from './served-route.ts';
@@ -81,7 +81,8 @@ export class Runtime {
       const sink = { audit: shared.audit, log: shared.log };
       return new Upstream(u, shared.log, creds, {
         capabilities: { sampling: {}, elicitation: {}, roots: {} },
-        install: (client) => attachShared(client, u.name, sink),
+        install: (client, opts) => attachShared(client, u.name, sink, opts),
+        busy,
       });
     });
   }

@@ -27,6 +27,7 @@ import {
 import type { RouteContext } from './route-context.ts';
 import type { ListKind } from '../upstream/upstream.ts';
 import { DEFAULT_MAX_SESSIONS_PER_SUBJECT, makeRoom } from './session-cap.ts';
+import { admitChild } from './shared-calls.ts';
 
 export class ServedRoute {
   readonly sessions = new Map<string, McpSession>();
@@ -180,6 +181,7 @@ export class ServedRoute {
     msg: JsonRpcMessage | JsonRpcMessage[] | undefined,
     session: McpSession,
   ): Promise<void> {
+    await admitChild(this.ctx, msg, session.subject);
     if (session.sealed) return this.handleSealed(req, res, msg, session);
     if (!session.id && !session.server.transport) await session.server.connect(session.transport);
     await session.transport.handleRequest(req, holdHeaders(req, res), msg);

@@ -28,7 +28,11 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from 'pino';
 import type { Auditor } from '../audit/index.ts';
+import type { Subject } from '../auth/index.ts';
+import type { JsonRpcMessage } from '../transport/body.ts';
+import { subjectKey } from '../upstream/child-pool.ts';
 import type { Extra } from './relay.ts';
+import type { RouteContext } from './route-context.ts';
 import type { LogParams } from './notices.ts';
 
 /** One downstream call running on a shared child. */
@@ -69,6 +73,9 @@ export async function runShared<T>(
   }
 }
 
+/** Whether a call is in flight on the child behind `client` (its idle time does not run). */
+export const busy = (client: Client): boolean => (children.get(client)?.calls.size ?? 0) > 0;
+
 /** The call a message of the child belongs to, or why none can be named. */
 export function attribute(
   client: Client,
@@ -83,6 +90,22 @@ export function attribute(
         ? 'no call in flight on the shared stdio child'
         : `${count} calls in flight on the shared stdio child: the message names none of them`,
   };
+}
+
+/**
+ * A tools/call of a 2025 session to a per-subject stdio upstream gets its child before the SDK
+ * answers: when none can be started (upstreams[].max_children), the answer is HTTP 503, not an
+ * error inside an already started stream.
+ */
+export async function admitChild(
+  route: RouteContext,
+  msg: JsonRpcMessage | JsonRpcMessage[] | undefined,
+  subject: Subject,
+): Promise<void> {
+  if (!msg || Array.isArray(msg) || msg.method !== 'tools/call') return;
+  const u = route.index.tool(String(msg.params?.name))?.upstream;
+  if (u?.kind === 'stdio' && u.config.isolation === 'per_subject')
+    await u.sessionClient({}, subjectKey(subject));
 }
 
 export interface DropSink {

@@ -12,7 +12,7 @@ import {
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { Upstream } from '../upstream/upstream.ts';
-import { coversUri, sharedUsers, type NoticeTarget } from './notices.ts';
+import { clientOf, coversUri, sharedUsers, type NoticeTarget } from './notices.ts';
 import { upstreamParams, type SessionPort, relayRequest } from './relay.ts';
 import { resourceOwner, resourceUpstreams } from './resources.ts';
 
@@ -46,10 +46,10 @@ export interface SubscribingSession extends SessionPort, NoticeTarget {
   readonly subs: SessionSubscriptions;
 }
 
-/** Whether a session (or listen stream) other than `self` still holds `uri` on a shared
- *  upstream. */
+/** Whether a session (or listen stream) other than `self` on the same child still holds
+ *  `uri` on a stdio upstream. */
 export function heldByOthers(upstream: Upstream, uri: string, self: NoticeTarget): boolean {
-  return sharedUsers(upstream).some(
+  return sharedUsers(upstream, clientOf(upstream, self)).some(
     (t) => t !== self && t.subscriptions(upstream.name).includes(uri),
   );
 }
@@ -103,13 +103,20 @@ export function installSubscriptions(session: SubscribingSession): void {
  * A session using a shared child ended: unsubscribe what only it held. (An HTTP upstream
  * forgets a session's subscriptions with the session, which ends when its client closes.)
  */
-export function releaseShared(session: SubscribingSession, upstream: Upstream): void {
+export function releaseShared(
+  session: SubscribingSession,
+  upstream: Upstream,
+  /** The session's subject (child-pool.ts subjectKey): whose child, with per_subject. */
+  subject: string,
+): void {
   const uris = session.subs.list(upstream.name);
   for (const uri of uris) session.subs.remove(uri);
   const orphans = uris.filter((uri) => !heldByOthers(upstream, uri, session));
   if (!orphans.length) return;
-  void upstream.sessionClient({}).then(
-    ({ client }) =>
+  const child = upstream.existingClient(subject);
+  if (!child) return; // the child is gone, and its subscriptions with it
+  void child.then(
+    (client) =>
       Promise.all(
         orphans.map((uri) =>
           client.unsubscribeResource({ uri }, { timeout: upstream.config.timeout_ms }),

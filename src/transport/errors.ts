@@ -42,6 +42,9 @@ export const HTTP_ERRORS = {
   UPSTREAM_TIMEOUT: { status: 504, rpcCode: -32011 },
   /** An upstream answer (JSON body, or one SSE event) over `max_answer_bytes`: not buffered. */
   UPSTREAM_ANSWER_TOO_LARGE: { status: 502, rpcCode: -32010 },
+  /** A stdio upstream with `isolation: per_subject` runs `max_children` children already, none
+   *  of them this subject's and none idle. */
+  UPSTREAM_BUSY: { status: 503, rpcCode: -32014 },
   SHUTTING_DOWN: { status: 503, rpcCode: -32012 },
   NOT_READY: { status: 503, rpcCode: -32012 },
   /** A remote audit sink's spool is full and `audit.on_full: reject`: no call without a record

@@ -29,6 +29,10 @@ export interface StdioSupervisorOptions {
   onClient: (client: Client) => void;
   /** Called after a restart succeeded (the gateway rediscovers). */
   onRestart: () => void;
+  /** false: a child that exits is not restarted (a per-subject child: the next call spawns
+   *  a new one); `onExit` is told instead. */
+  restart?: boolean;
+  onExit?: () => void;
 }
 
 export class StdioSupervisor {
@@ -70,7 +74,8 @@ export class StdioSupervisor {
       // exit during initialize) or died at once keeps doubling it.
       if (this.upSince && Date.now() - this.upSince > STABLE_MS) this.attempt = 0;
       this.upSince = 0;
-      if (!this.closing) this.scheduleRestart();
+      if (this.opts.restart === false) this.opts.onExit?.();
+      else if (!this.closing) this.scheduleRestart();
     };
     try {
       await client.connect(transport, { timeout: config.timeout_ms });

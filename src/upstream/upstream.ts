@@ -1,7 +1,8 @@
 // One configured upstream: its connection(s), its discovered catalog and its resolved tools.
 // HTTP upstreams get a fresh SDK Client per downstream session (so server-to-client requests
 // and notifications travel on that session's own stream); stdio upstreams have a single child
-// and therefore one shared Client (see StdioSupervisor).
+// and therefore one shared Client (see StdioSupervisor), or with `isolation: per_subject` one
+// child per subject (child-pool.ts) besides the one discovery uses.
 
 import { EventEmitter } from 'node:events';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -19,6 +20,7 @@ import type { UpstreamConfig } from '../config/schema.ts';
 import { WardenError } from '../errors/index.ts';
 import { defaultManifestUrl, discover, fetchManifest, type Listing } from './discovery.ts';
 import { StdioSupervisor } from './stdio.ts';
+import { ChildPool } from './child-pool.ts';
 import { manifestTools, resolveTool, type ResolvedTool } from './tools.ts';
 import { injectTraceHeaders } from '../telemetry/index.ts';
 import { MODERN_VERSION, ModernClient } from './modern.ts';
@@ -47,8 +49,11 @@ export interface UpstreamCatalog extends Listing {
 
 export interface ClientHooks {
   capabilities?: ClientCapabilities;
-  /** Installs request/notification handlers on a client connected for one session. */
-  install?: (client: Client) => void;
+  /** Installs request/notification handlers on a client connected for one session (on a
+   *  stdio child's client: `oneSubject` when the child serves one subject's calls only). */
+  install?: (client: Client, opts?: { oneSubject?: boolean }) => void;
+  /** Whether a call is in flight on a stdio child's client (per-subject children). */
+  busy?: (client: Client) => boolean;
 }
 
 export class Upstream extends EventEmitter {
@@ -58,6 +63,8 @@ export class Upstream extends EventEmitter {
   lastError?: string;
   private discoveryClient?: Client;
   private stdio?: StdioSupervisor;
+  /** `isolation: per_subject`: the subjects' own children. */
+  private pool?: ChildPool;
   private closed = false;
   /** Set when the upstream answers `server/discover` for 2026-07-28 (detected once at start). */
   modern?: ModernClient;
@@ -107,6 +114,15 @@ export class Upstream extends EventEmitter {
           onClient: (c) => this.watch(c),
           onRestart: () => void this.refresh(),
         });
+        if (this.config.isolation === 'per_subject')
+          this.pool = new ChildPool({
+            config: this.config,
+            log: this.log,
+            clientInfo: GATEWAY_INFO,
+            capabilities: this.sharedHooks.capabilities ?? {},
+            onClient: (c) => this.sharedHooks.install?.(c, { oneSubject: true }),
+            busy: (c) => this.sharedHooks.busy?.(c) ?? false,
+          });
         this.discoveryClient = await this.stdio.start();
       } else {
         // MCP 2026-07-28 first: one stateless POST tells whether the upstream speaks it. A
@@ -317,7 +333,20 @@ export class Upstream extends EventEmitter {
    * A client for one downstream session: HTTP upstreams get their own connection with the
    * session's client capabilities; stdio upstreams share their single child.
    */
-  async sessionClient(hooks: ClientHooks): Promise<{ client: Client; shared: boolean }> {
+  async sessionClient(
+    hooks: ClientHooks,
+    /** The caller's subject (child-pool.ts subjectKey): which child, with per_subject. */
+    subject?: string,
+  ): Promise<{ client: Client; shared: boolean }> {
+    if (this.kind === 'stdio' && this.pool) {
+      if (subject === undefined)
+        throw new WardenError(
+          'UPSTREAM_UNAVAILABLE',
+          `upstream ${this.name} runs one child per subject: this request names none`,
+          { status: 502, rpcCode: -32010 },
+        );
+      return { client: await this.pool.acquire(subject), shared: true };
+    }
     if (this.kind === 'stdio') {
       const client = this.stdio?.client;
       if (!client)
@@ -342,6 +371,18 @@ export class Upstream extends EventEmitter {
     }
   }
 
+  /** A stdio child already serving `subject` (never spawns one): the shared child, or with
+   *  per_subject that subject's own. */
+  existingClient(subject: string): Promise<Client> | undefined {
+    if (this.pool) return this.pool.existing(subject);
+    return this.stdio?.client && Promise.resolve(this.stdio.client);
+  }
+
+  /** Per-subject children running now (isolation: per_subject). */
+  get children(): number {
+    return this.pool?.size ?? 0;
+  }
+
   /** For tests and `readyz`: the stdio child's pid, restart count and spawns tried. */
   get process(): { pid?: number; restarts: number; attempts: number } | undefined {
     return (
@@ -359,6 +400,7 @@ export class Upstream extends EventEmitter {
     this.stopListening?.();
     this.modern?.close();
     await this.stdio?.close();
+    await this.pool?.close();
     if (this.kind === 'http') await this.discoveryClient?.close().catch(() => undefined);
     this.nodeFetch.close();
   }

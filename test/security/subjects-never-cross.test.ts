@@ -25,16 +25,23 @@ import * as t from '@modelcontextprotocol/sdk/types.js';
 const server = new Server({ name: 'bank', version: '1' },
   { capabilities: { tools: {}, logging: {} } });
 const input = { type: 'object', properties: { account: { type: 'string' } } };
-server.setRequestHandler(t.ListToolsRequestSchema, () => ({ tools: ['solo', 'pair']
+server.setRequestHandler(t.ListToolsRequestSchema, () => ({ tools: ['solo', 'pair', 'pid', 'stray']
   .map((name) => ({ name, inputSchema: input, annotations: { readOnlyHint: true } })) }));
 let waiting = [];
 server.setRequestHandler(t.CallToolRequestSchema, async (r, extra) => {
   const { name, arguments: a = {} } = r.params;
+  if (name === 'pid') return { content: [{ type: 'text', text: String(process.pid) }] };
+  if (name === 'stray') {
+    // Progress under a token the gateway never sent: belongs to no call.
+    await extra.sendNotification({ method: 'notifications/progress',
+      params: { progressToken: 987654, progress: 1, message: 'stray ' + a.account } });
+    return { content: [{ type: 'text', text: 'sent' }] };
+  }
   if (name === 'pair') {
     await new Promise((go) => {
       waiting.push(go);
       if (waiting.length >= 2) for (const w of waiting.splice(0)) w();
-      setTimeout(go, 5000).unref();
+      setTimeout(go, 2000).unref();
     });
   }
   await extra.sendNotification({ method: 'notifications/message',
@@ -70,6 +77,14 @@ beforeAll(async () => {
         command: process.execPath,
         args: ['--input-type=module', '-e', CHILD],
         cwd: process.cwd(), // resolves @modelcontextprotocol/sdk from the project
+      },
+      {
+        name: 'vault',
+        command: process.execPath,
+        args: ['--input-type=module', '-e', CHILD],
+        cwd: process.cwd(),
+        isolation: 'per_subject',
+        max_children: 2,
       },
     ],
   });
@@ -224,6 +239,21 @@ describe.each([
   });
 });
 
+describe('progress under a token of no call', () => {
+  it('is dropped and recorded, not delivered', async () => {
+    const alice = await user('/u/bank/mcp', 'alice');
+    expect(await alice.call('stray', 'ACCT-8888')).toBe('sent');
+    expect(alice.seen.progress).toEqual([]);
+    const drops = await records(
+      (r) => r.outcome === 'dropped' && r.method === 'notifications/progress',
+    );
+    expect(drops.at(-1)).toMatchObject({
+      upstream: 'bank',
+      reasons: ['progress token of no call'],
+    });
+  });
+});
+
 const META = (caps: Record<string, unknown>) => ({
   'io.modelcontextprotocol/protocolVersion': '2026-07-28',
   'io.modelcontextprotocol/clientCapabilities': caps,
@@ -311,5 +341,49 @@ describe.each([
     // alice's client-chosen progress token 0 is not sent to the child: bob's progress is his.
     expect(everything(bob.seen)).not.toContain('ACCT-5555');
     expect(bob.seen.progress).toEqual(['progress BOB-5555']);
+  });
+});
+
+describe('isolation: per_subject — one child per subject', () => {
+  it('runs alice and bob on children of their own: concurrent calls each get their own input', async () => {
+    const route = '/u/vault/mcp';
+    const alice = await user(route, 'alice');
+    const bob = await user(route, 'bob');
+    const [a, b] = await Promise.all([
+      alice.call('solo', 'ACCT-6666'),
+      bob.call('solo', 'BOB-6666'),
+    ]);
+    expect(a).toBe('answer:{"who":"alice"}');
+    expect(b).toBe('answer:{"who":"bob"}');
+    expect(alice.seen.logs).toEqual(['account ACCT-6666']);
+    expect(bob.seen.logs).toEqual(['account BOB-6666']);
+    expect(alice.seen.asked).toEqual(['confirm transfer from ACCT-6666']);
+    expect(everything(bob.seen)).not.toContain('ACCT-6666');
+    expect(everything(alice.seen)).not.toContain('BOB-6666');
+    const [pa, pb] = [await alice.call('pid', ''), await bob.call('pid', '')];
+    expect(pa).not.toBe(pb);
+    // alice's session on /mcp reaches her child too.
+    const again = await user('/mcp', 'alice');
+    expect(await again.call('vault.pid', '')).toBe(pa);
+    const vault = h.gw.upstreams.find((u) => u.name === 'vault')!;
+    expect(vault.children).toBe(2);
+    expect(vault.process!.pid).not.toBe(Number(pa)); // discovery keeps its own child
+  });
+
+  it('answers 503 for a third subject while max_children (2) children are busy', async () => {
+    const route = '/u/vault/mcp';
+    // alice's and bob's children are busy with pair calls (each waits for a partner).
+    const alice = await user(route, 'alice');
+    const bob = await user(route, 'bob');
+    const busy = Promise.all([alice.call('pair', 'ACCT-7'), bob.call('pair', 'BOB-7')]);
+    const vault = h.gw.upstreams.find((u) => u.name === 'vault')!;
+    const carol = await h.client(route, await h.token(SCOPES, { route, sub: 'carol' }));
+    open.push(carol);
+    const r = await carol.callTool({ name: 'pid', arguments: {} }).catch((e: Error) => e);
+    expect(String((r as Error).message)).toMatch(/503|max_children/);
+    expect(vault.children).toBe(2);
+    const rec = await records((x) => x.subject === 'carol' && x.route === route);
+    expect(rec.at(-1)).toMatchObject({ status: 503, outcome: 'error', error_code: -32014 });
+    await busy;
   });
 });

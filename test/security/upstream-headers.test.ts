@@ -182,6 +182,8 @@ describe('manifest fetches and redirects', () => {
       if (req.url === '/away') return { status: 302, headers: { location: `${other.base}/steal` } };
       if (req.url === '/away-307')
         return { status: 307, headers: { location: `${other.base}/steal` } };
+      if (req.url === '/mcp-elsewhere')
+        return { status: 307, headers: { location: `${other.base}/mcp` } };
       if (req.url === '/here') return { status: 302, headers: { location: '/real' } };
       if (req.url === '/real') return { status: 200, body: manifest };
       return { status: 404 };
@@ -195,6 +197,8 @@ describe('manifest fetches and redirects', () => {
         { name: 'away', url: a.url, manifest_url: `${home.base}/away`, headers: secret },
         { name: 'away307', url: b.url, manifest_url: `${home.base}/away-307`, headers: secret },
         { name: 'here', url: c.url, manifest_url: `${home.base}/here`, headers: secret },
+        // The MCP endpoint itself redirects away (discovery over the SDK client transport).
+        { name: 'moved', url: `${home.base}/mcp-elsewhere`, headers: secret, timeout_ms: 1000 },
       ],
     });
     try {
@@ -202,7 +206,9 @@ describe('manifest fetches and redirects', () => {
       for (
         let i = 0;
         i < 100 &&
-        !['/away', '/away-307', '/real'].every((p) => home.seen.some((s) => s.path === p));
+        !['/away', '/away-307', '/real', '/mcp-elsewhere'].every((p) =>
+          home.seen.some((s) => s.path === p),
+        );
         i++
       )
         await new Promise((r) => setTimeout(r, 50));

@@ -115,9 +115,11 @@ describe('client identity headers', () => {
       expect({ m: e.method, h: identityIn(e.headers) }).toEqual({ m: e.method, h: [] });
   });
 
-  it('drop-in, 2026-07-28: none reaches the upstream', async () => {
+  it.each([
+    ['/u/plain/mcp', 'read_notes'],
+    ['/mcp', 'plain.read_notes'],
+  ])('2026-07-28 via %s: none reaches the upstream', async (route, tool) => {
     plain.reset();
-    const route = '/u/plain/mcp';
     const token = await h.token(['mcp:tools:call'], { route });
     const _meta = {
       'io.modelcontextprotocol/protocolVersion': V26,
@@ -125,17 +127,12 @@ describe('client identity headers', () => {
     };
     const r = await rpc(
       `${h.gw.url}${route}`,
-      {
-        jsonrpc: '2.0',
-        id: 4,
-        method: 'tools/call',
-        params: { name: 'read_notes', arguments: {}, _meta },
-      },
+      { jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: tool, arguments: {}, _meta } },
       {
         authorization: `Bearer ${token}`,
         'mcp-protocol-version': V26,
         'mcp-method': 'tools/call',
-        'mcp-name': 'read_notes',
+        'mcp-name': tool,
         ...IDENTITY,
       },
     );

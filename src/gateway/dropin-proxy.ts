@@ -24,7 +24,8 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { sessionSubject } from '../session/seal.ts';
 import { answerInspector } from './inspect.ts';
 import { UpstreamPoster, feedFrom, type AnswerFeed, type AnswerHead } from './upstream-post.ts';
-import { SseEventTooLargeError, messageEvent } from '../transport/sse.ts';
+import { SseEventTooLargeError } from '../transport/sse.ts';
+import { armAnswerDeadline, progressed } from './answer-deadline.ts';
 import { AnswerTooLargeError } from '../upstream/node-fetch.ts';
 import { DEFAULT_MAX_ANSWER_BYTES } from '../config/load.ts';
 import { SealedSessions, negotiatedVersion, type SessionsConfig } from './sealed-session.ts';
@@ -52,7 +53,7 @@ interface Pending {
   timedOut?: boolean;
   /** performance.now() when the request went out: the upstream timeout counts from here. */
   sentAt: number;
-  /** Runs until the answer to the request is seen (see `watchAnswer`). */
+  /** Runs until the answer to the request is seen (answer-deadline.ts). */
   answerTimer?: NodeJS.Timeout;
   /** The answer was cut at the timeout. */
   cut?: boolean;
@@ -312,7 +313,7 @@ export class DropInProxy {
     const p = this.pending.get(req);
     if (!p) return undefined;
     clearTimeout(p.timer);
-    this.watchAnswer(p, req, res, proxyRes);
+    armAnswerDeadline(p, this.upstream, req, res, proxyRes);
     const sid = proxyRes.headers['mcp-session-id'];
     if (this.sealed) this.sealAnswer(proxyRes, req, p);
     else if (
@@ -344,7 +345,8 @@ export class DropInProxy {
     // Returns a replacement, or undefined to pass the message through byte for byte.
     const onMessage = (m: Record<string, unknown>): Record<string, unknown> | undefined => {
       if (!('result' in m) && !('error' in m)) {
-        if (m.method === 'notifications/progress') this.progressed(p, m, req, res, proxyRes);
+        if (m.method === 'notifications/progress')
+          progressed(p, m, this.upstream, req, res, proxyRes);
         return undefined;
       }
       let out: Record<string, unknown> | undefined;
@@ -452,54 +454,6 @@ export class DropInProxy {
         }),
       () => undefined,
     );
-  }
-
-  /**
-   * The upstream timeout bounds the wait for the answer, not only for its headers: an SSE
-   * answer that streams without ever answering (MCP 2025-11-25 Streamable HTTP lets a POST's
-   * stream run until its response) is cut at `timeout_ms` after the request went out, as on
-   * /mcp; a progress notification for the request restarts the wait (as /mcp's
-   * resetTimeoutOnProgress does). The client gets a JSON-RPC timeout error for its request (in
-   * the stream when one is open) and the audit record says timed out.
-   */
-  private watchAnswer(p: Pending, req: IncomingMessage, res: ServerResponse, answer: AnswerHead) {
-    const id = p.msg?.id;
-    if (req.method !== 'POST' || id === undefined || id === null) return;
-    const left = this.upstream.config.timeout_ms - (performance.now() - p.sentAt);
-    clearTimeout(p.answerTimer);
-    p.answerTimer = setTimeout(() => this.cut(p, res, answer, id), Math.max(0, left));
-  }
-
-  private progressed(
-    p: Pending,
-    m: Record<string, unknown>,
-    req: IncomingMessage,
-    res: ServerResponse,
-    answer: AnswerHead,
-  ): void {
-    const token = (p.msg?.params as { _meta?: { progressToken?: unknown } } | undefined)?._meta
-      ?.progressToken;
-    const got = (m.params as { progressToken?: unknown } | undefined)?.progressToken;
-    if (token === undefined || got !== token || p.answerTimer === undefined) return;
-    p.sentAt = performance.now();
-    this.watchAnswer(p, req, res, answer);
-  }
-
-  private cut(p: Pending, res: ServerResponse, answer: AnswerHead, id: unknown): void {
-    p.timedOut = true;
-    p.cut = true;
-    answer.destroy();
-    const e = httpError('UPSTREAM_TIMEOUT', `upstream ${this.upstream.name} timed out`);
-    const error = { code: e.rpcCode, message: e.message };
-    const tell = () => {
-      if (res.destroyed || res.writableEnded) return;
-      if (!res.headersSent) return sendError(res, e, (id ?? null) as string | number | null);
-      // A stream is open: the error is the answer to the request, then the stream ends.
-      res.end(messageEvent({ id, error }));
-    };
-    const gate = p.done({ status: e.status, answer: { error } });
-    if (!gate) return tell();
-    gate.then(tell, () => res.destroy());
   }
 
   /** Sealed sessions: the upstream's id never reaches the client. Runs before http-proxy copies

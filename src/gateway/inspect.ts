@@ -37,7 +37,9 @@ export function answerInspector(
           return;
         }
         for (const ev of events) {
-          const replaced = ev.data.includes('"id"') ? rewrite(ev.data, onMessage) : undefined;
+          // Answers carry an id; progress notifications restart the proxy's answer timeout.
+          const seen = ev.data.includes('"id"') || ev.data.includes('notifications/progress');
+          const replaced = seen ? rewrite(ev.data, onMessage) : undefined;
           write?.(replaced === undefined ? ev.raw : encodeEvent(ev, replaced));
         }
       },

@@ -20,6 +20,7 @@ async function streamingUpstream() {
   const tools = [
     { name: 'hang', inputSchema: { type: 'object' }, annotations: { readOnlyHint: true } },
     { name: 'big', inputSchema: { type: 'object' }, annotations: { readOnlyHint: true } },
+    { name: 'paced', inputSchema: { type: 'object' }, annotations: { readOnlyHint: true } },
   ];
   const sse = (res: ServerResponse) =>
     res.writeHead(200, { 'content-type': 'text/event-stream', 'mcp-session-id': 's-1' });
@@ -50,6 +51,29 @@ async function streamingUpstream() {
           `event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/message', params: { level: 'info', data: 'working' } })}\n\n`,
         );
         return; // …and never answers
+      }
+      if (name === 'paced') {
+        // Progress every 300 ms for 2.4 s, then the answer: longer than the timeout in total,
+        // never quiet for long.
+        sse(res);
+        const token = m.params?._meta?.progressToken;
+        let n = 0;
+        const tick = setInterval(() => {
+          if (++n <= 8) {
+            const p = { progressToken: token, progress: n, total: 8 };
+            res.write(
+              `event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/progress', params: p })}\n\n`,
+            );
+            return;
+          }
+          clearInterval(tick);
+          const result = { content: [{ type: 'text', text: 'paced done' }] };
+          res.end(
+            `event: message\ndata: ${JSON.stringify({ jsonrpc: '2.0', id: m.id, result })}\n\n`,
+          );
+        }, 300);
+        res.on('close', () => clearInterval(tick));
+        return;
       }
       if (name === 'big' || name === 'mem://big') {
         sse(res);
@@ -98,6 +122,8 @@ describe('drop-in SSE answers', () => {
         { name: 'stream', url: up.url, timeout_ms: 400 },
         // The same server, with time to send 32 MiB on a loaded machine.
         { name: 'bulk', url: up.url, timeout_ms: 60_000 },
+        // 1.5 s: less than the paced answer takes, more than its progress interval.
+        { name: 'paced', url: up.url, timeout_ms: 1500 },
       ],
     });
     headers = await rawSession(url(), await h.token(['mcp:tools:call'], { route }));
@@ -133,6 +159,28 @@ describe('drop-in SSE answers', () => {
     const events = [...r.text.matchAll(/^data: (.*)$/gm)].map((m) => JSON.parse(m[1]));
     expect(events.at(-1)).toMatchObject({ id: 12, error: { code: -32011 } });
   });
+
+  it('progress for the request restarts the wait; without a progress token it does not', async () => {
+    const paced = `${h.gw.url}/u/paced/mcp`;
+    const s = await rawSession(paced, await h.token(['mcp:tools:call'], { route: '/u/paced/mcp' }));
+    const call = (id: number, _meta?: object) =>
+      rpc(
+        paced,
+        {
+          jsonrpc: '2.0',
+          id,
+          method: 'tools/call',
+          params: { name: 'paced', arguments: {}, ...(_meta ? { _meta } : {}) },
+        },
+        s,
+      );
+    const withToken = await call(21, { progressToken: 'p-21' });
+    const last = [...withToken.text.matchAll(/^data: (.*)$/gm)].map((m) => JSON.parse(m[1])).at(-1);
+    expect(last).toMatchObject({ id: 21, result: { content: [{ text: 'paced done' }] } });
+    const without = await call(22);
+    const cut = [...without.text.matchAll(/^data: (.*)$/gm)].map((m) => JSON.parse(m[1])).at(-1);
+    expect(cut).toMatchObject({ id: 22, error: { code: -32011 } });
+  }, 20_000);
 
   it('one SSE event over the 32 MiB default is refused, with a bounded amount read', async () => {
     const bulk = `${h.gw.url}/u/bulk/mcp`;

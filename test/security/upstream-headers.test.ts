@@ -115,9 +115,11 @@ describe('client identity headers', () => {
       expect({ m: e.method, h: identityIn(e.headers) }).toEqual({ m: e.method, h: [] });
   });
 
-  it('drop-in, 2026-07-28: none reaches the upstream', async () => {
+  it.each([
+    ['/u/plain/mcp', 'read_notes'],
+    ['/mcp', 'plain.read_notes'],
+  ])('2026-07-28 via %s: none reaches the upstream', async (route, tool) => {
     plain.reset();
-    const route = '/u/plain/mcp';
     const token = await h.token(['mcp:tools:call'], { route });
     const _meta = {
       'io.modelcontextprotocol/protocolVersion': V26,
@@ -125,17 +127,12 @@ describe('client identity headers', () => {
     };
     const r = await rpc(
       `${h.gw.url}${route}`,
-      {
-        jsonrpc: '2.0',
-        id: 4,
-        method: 'tools/call',
-        params: { name: 'read_notes', arguments: {}, _meta },
-      },
+      { jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: tool, arguments: {}, _meta } },
       {
         authorization: `Bearer ${token}`,
         'mcp-protocol-version': V26,
         'mcp-method': 'tools/call',
-        'mcp-name': 'read_notes',
+        'mcp-name': tool,
         ...IDENTITY,
       },
     );
@@ -182,6 +179,8 @@ describe('manifest fetches and redirects', () => {
       if (req.url === '/away') return { status: 302, headers: { location: `${other.base}/steal` } };
       if (req.url === '/away-307')
         return { status: 307, headers: { location: `${other.base}/steal` } };
+      if (req.url === '/mcp-elsewhere')
+        return { status: 307, headers: { location: `${other.base}/mcp` } };
       if (req.url === '/here') return { status: 302, headers: { location: '/real' } };
       if (req.url === '/real') return { status: 200, body: manifest };
       return { status: 404 };
@@ -195,6 +194,8 @@ describe('manifest fetches and redirects', () => {
         { name: 'away', url: a.url, manifest_url: `${home.base}/away`, headers: secret },
         { name: 'away307', url: b.url, manifest_url: `${home.base}/away-307`, headers: secret },
         { name: 'here', url: c.url, manifest_url: `${home.base}/here`, headers: secret },
+        // The MCP endpoint itself redirects away (discovery over the SDK client transport).
+        { name: 'moved', url: `${home.base}/mcp-elsewhere`, headers: secret, timeout_ms: 1000 },
       ],
     });
     try {
@@ -202,7 +203,9 @@ describe('manifest fetches and redirects', () => {
       for (
         let i = 0;
         i < 100 &&
-        !['/away', '/away-307', '/real'].every((p) => home.seen.some((s) => s.path === p));
+        !['/away', '/away-307', '/real', '/mcp-elsewhere'].every((p) =>
+          home.seen.some((s) => s.path === p),
+        );
         i++
       )
         await new Promise((r) => setTimeout(r, 50));

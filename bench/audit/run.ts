@@ -1,5 +1,7 @@
-// Audit per-record cost: build + redact + seal (canonical JSON, SHA-256 chain) + file sink, for a
-// typical tools/call record, in async and sync mode. Reports µs of CPU per record.
+// Audit per-record cost: build + redact + seal (canonical JSON, SHA-256 or keyed HMAC chain) +
+// file sink, for a typical tools/call record, and per durability mode in one run: records/s and
+// CPU per record at 32 concurrent writers, and the commit latency record() makes a tools/call
+// answer wait (p50/p99, one writer at a time; async answers do not wait, so ~0).
 //   npx tsx bench/audit/run.ts [--n N]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { createAuditor } from '../../src/audit/auditor.ts';
 import { parseAuditConfig } from '../../src/audit/config.ts';
 import type { AuditInput } from '../../src/audit/record.ts';
-import { canonicalize, seal, GENESIS } from '../../src/audit/canonical.ts';
+import { canonicalize, seal, GENESIS, hmacHasher } from '../../src/audit/canonical.ts';
 import { buildRecord } from '../../src/audit/record.ts';
 import { buildRedactor } from '../../src/audit/redact/index.ts';
 
@@ -59,11 +61,20 @@ const canon = cpuUs(() => {
 const sealUs = cpuUs(() => {
   for (let i = 0; i < N; i++) seal(head, body);
 }, N);
+const hmac = hmacHasher(Buffer.from('bench chain key, 32 bytes long..'));
+const sealHmacUs = cpuUs(() => {
+  for (let i = 0; i < N; i++) seal(head, body, hmac);
+}, N);
 console.log(
-  `per record CPU: buildRecord ${build.toFixed(1)} µs, canonicalize ${canon.toFixed(1)} µs, seal ${sealUs.toFixed(1)} µs`,
+  `per record CPU: buildRecord ${build.toFixed(1)} µs, canonicalize ${canon.toFixed(1)} µs, seal ${sealUs.toFixed(1)} µs (SHA-256), ${sealHmacUs.toFixed(1)} µs (HMAC-SHA-256)`,
 );
 
-for (const mode of ['async', 'sync'] as const) {
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+
+for (const mode of ['async', 'written', 'durable'] as const) {
   const dir = mkdtempSync(join(tmpdir(), 'warden-audit-bench-'));
   const cfg = parseAuditConfig({
     mode,
@@ -71,8 +82,17 @@ for (const mode of ['async', 'sync'] as const) {
     spool: { dir: join(dir, 'spool') },
   });
   const auditor = await createAuditor(cfg);
-  const n = mode === 'sync' ? Math.min(N, 2000) : N;
-  // Concurrency 32, like a loaded gateway: sync mode group-commits. Each loop yields to the
+  // Commit latency: what one answer waits for, writers one at a time.
+  const lat: number[] = [];
+  const nLat = mode === 'durable' ? Math.min(N, 500) : Math.min(N, 5000);
+  for (let i = 0; i < nLat; i++) {
+    const t0 = process.hrtime.bigint();
+    await auditor.record(input(i));
+    lat.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  await auditor.flush();
+  const n = mode === 'durable' ? Math.min(N, 4000) : N;
+  // Concurrency 32, like a loaded gateway: durable mode group-commits. Each loop yields to the
   // event loop between records, as requests do (async mode seals on the next turn).
   const t = process.cpuUsage();
   const w = process.hrtime.bigint();
@@ -88,9 +108,10 @@ for (const mode of ['async', 'sync'] as const) {
   await auditor.flush();
   const d = process.cpuUsage(t);
   const wall = Number(process.hrtime.bigint() - w) / 1e6;
+  const fsyncs = auditor.files[0].fsyncs;
   await auditor.close();
   rmSync(dir, { recursive: true, force: true });
   console.log(
-    `${mode}: ${((d.user + d.system) / n).toFixed(1)} µs CPU/record, ${((n / wall) * 1000).toFixed(0)} records/s (n=${n})`,
+    `${mode.padEnd(8)} ${((n / wall) * 1000).toFixed(0).padStart(7)} records/s, ${((d.user + d.system) / n).toFixed(1)} µs CPU/record (n=${n}, c=32, ${fsyncs} fdatasyncs); commit latency p50 ${pct(lat, 50).toFixed(3)} ms, p99 ${pct(lat, 99).toFixed(3)} ms (n=${nLat}, c=1)`,
   );
 }

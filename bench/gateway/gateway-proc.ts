@@ -13,7 +13,7 @@ import { createGateway } from '../../src/gateway/gateway.ts';
 import { loadPolicyDecider, type PolicyDecider } from '../../src/gateway/policy-port.ts';
 import { decideInTs } from '../../src/policy/input.ts';
 
-const [upstreamArg, mode = 'sync'] = process.argv.slice(2);
+const [upstreamArg, mode = 'written'] = process.argv.slice(2);
 const upstreams: Array<{ name: string; url: string }> = upstreamArg.startsWith('[')
   ? JSON.parse(upstreamArg)
   : [{ name: 'api', url: upstreamArg }];

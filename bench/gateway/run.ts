@@ -8,10 +8,12 @@
 // gives the median of the rounds with the range of the per-round ratio against direct, so
 // that drift of a shared machine hits every route alike. Goal (issue #4): p50 added ≤ 0.3 ms,
 // ≥ 0.8× direct rps.
-// Audit: a file sink in a temporary directory, `--audit sync` (the default mode: a tools/call
-// answer waits for its record's fdatasync, group-committed) or `--audit async`.
+// Audit: a file sink in a temporary directory, `--audit written` (the default mode: a tools/call
+// answer waits until its record was handed to the kernel), `durable` (its fdatasync,
+// group-committed) or `async`. A comma list (`--audit written,async`) runs one gateway per
+// mode in the same interleaved rounds and prints each mode's p50 against the first one's.
 // Usage: npx tsx bench/gateway/run.ts [--n 2000] [--c 16] [--d 5] [--rounds 5]
-//        [--audit sync|async]
+//        [--audit written|durable|async[,…]]
 //        [--prof DIR]   (V8 CPU profiles of the upstream and gateway processes)
 //        [--only dropin|aggregate]
 //        [--floor]      (also a bare node:http pass-through proxy in its own process: what any
@@ -48,7 +50,10 @@ const C = Number(values.c ?? 16);
 const D = Number(values.d ?? 5);
 /** Interleaved rounds (see measureInterleaved in bench/lib/harness.ts). */
 const ROUNDS = Number(values.rounds ?? 5);
-const AUDIT_MODE = values.audit ?? 'sync';
+const AUDIT_MODES = (values.audit ?? 'written').split(',').map((m) => m.trim());
+for (const m of AUDIT_MODES)
+  if (!['written', 'durable', 'async', 'sync'].includes(m))
+    throw new Error(`--audit: expected written, durable or async, got ${JSON.stringify(m)}`);
 /** --prof DIR: the upstream and gateway processes write V8 CPU profiles there. */
 const PROF = values.prof;
 /** --only dropin|aggregate: measure one gateway route (e.g. for a profile of just it). */
@@ -86,11 +91,11 @@ function target(
 
 const here = new URL('.', import.meta.url).pathname;
 const up = await spawnProc(join(here, 'upstream-proc.ts'), []);
-const gwp = await spawnProc(join(here, 'gateway-proc.ts'), [up.info.url, AUDIT_MODE]);
+const gws = [];
+for (const mode of AUDIT_MODES)
+  gws.push({ mode, p: await spawnProc(join(here, 'gateway-proc.ts'), [up.info.url, mode]) });
 const upUrl: string = up.info.url;
-const gwUrl: string = gwp.info.url;
-const policyKind: string = gwp.info.policy;
-const tok = (route: string) => ({ authorization: `Bearer ${gwp.info.tokens[route]}` });
+const policyKind: string = gws[0].p.info.policy;
 const floor = values.floor ? await spawnProc(join(here, 'floor-proc.ts'), [upUrl]) : undefined;
 
 const targets: Target[] = [target('direct', upUrl, 'echo', await session(upUrl, {}))];
@@ -102,29 +107,33 @@ if (floor) {
     ),
   );
 }
-if (ONLY !== 'aggregate') {
-  const url = `${gwUrl}/u/api/mcp`;
-  const auth = tok('/u/api/mcp');
-  targets.push(
-    target('gateway /u/api/mcp', url, 'echo', await session(url, auth), () =>
-      gatewayCpu(gwp.child),
-    ),
-  );
-}
-if (ONLY !== 'dropin') {
-  const url = `${gwUrl}/mcp`;
-  targets.push(
-    target('gateway /mcp', url, 'api.echo', await session(url, tok('/mcp')), () =>
-      gatewayCpu(gwp.child),
-    ),
-  );
+for (const { mode, p: gwp } of gws) {
+  const gwUrl: string = gwp.info.url;
+  const tok = (route: string) => ({ authorization: `Bearer ${gwp.info.tokens[route]}` });
+  const tag = gws.length > 1 ? `gw[${mode}]` : 'gateway';
+  if (ONLY !== 'aggregate') {
+    const url = `${gwUrl}/u/api/mcp`;
+    targets.push(
+      target(`${tag} /u/api/mcp`, url, 'echo', await session(url, tok('/u/api/mcp')), () =>
+        gatewayCpu(gwp.child),
+      ),
+    );
+  }
+  if (ONLY !== 'dropin') {
+    const url = `${gwUrl}/mcp`;
+    targets.push(
+      target(`${tag} /mcp`, url, 'api.echo', await session(url, tok('/mcp')), () =>
+        gatewayCpu(gwp.child),
+      ),
+    );
+  }
 }
 const results = await measureInterleaved(post, targets, { n: N, c: C, d: D, rounds: ROUNDS });
 console.log(
   `mcp-warden gateway bench — node ${process.version}, ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'}`,
 );
 console.log(
-  `policy: ${policyKind}; audit: file, mode ${AUDIT_MODE}; ${ROUNDS} interleaved rounds, N=${N} sequential, C=${C} concurrent for ${D}s in all; tools/call echo, JSON upstream`,
+  `policy: ${policyKind}; audit: file, mode ${AUDIT_MODES.join(' vs ')}; ${ROUNDS} interleaved rounds, N=${N} sequential, C=${C} concurrent for ${D}s in all; tools/call echo, JSON upstream`,
 );
 console.log('medians over the rounds; [min–max] of the per-round figure against direct');
 console.log(
@@ -147,7 +156,22 @@ if (floor) {
     );
   }
 }
-await stop(gwp.child);
+if (gws.length > 1) {
+  // Each mode's cost over the first one: per round, the same route's p50 difference.
+  const per = targets.length - 1 - (floor ? 1 : 0);
+  const routes = per / gws.length;
+  const base = 1 + (floor ? 1 : 0);
+  for (let g = 1; g < gws.length; g++)
+    for (let r = 0; r < routes; r++) {
+      const i = base + g * routes + r;
+      const j = base + r;
+      const d = results.rounds.map((x) => x[i].p50 - x[j].p50);
+      console.log(
+        `${targets[i].label} vs ${targets[j].label}: p50 ${median(d) >= 0 ? '+' : ''}${median(d).toFixed(3)} ms [${Math.min(...d).toFixed(3)}–${Math.max(...d).toFixed(3)}]`,
+      );
+    }
+}
+for (const { p } of gws) await stop(p.child);
 if (floor) await stop(floor.child);
 await stop(up.child);
 post.close();

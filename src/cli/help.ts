@@ -24,6 +24,7 @@ usage:
   warden policy build|eval|test ...                      compile, evaluate and test Rego policies
   warden registry [--config FILE]                        print the merged capability manifest
   warden audit verify FILE                               check an audit log's hash chain
+      [--key FILE] [--checkpoints FILE --public-key FILE]  its HMACs; its ends, by signed checkpoints
   warden --help | --version
 
 ${POLICY_HELP}

@@ -26,6 +26,30 @@ describe('parseAuditConfig', () => {
     expect(parseAuditConfig(undefined).sinks).toEqual([{ type: 'stdout' }]);
   });
 
+  it('accepts chain keys and checkpoints', () => {
+    const c = parseAuditConfig({
+      mode: 'sync',
+      chain_keys: [
+        { id: 'k2', key: '0123456789abcdef0123' },
+        { id: 'k1', key: { file: '/etc/k1' } },
+      ],
+      checkpoints: {
+        signing_key: '/etc/cp.pem',
+        every_s: 30,
+        sinks: [
+          { type: 'file', path: '/var/cp.jsonl' },
+          { type: 'http', url: 'https://c' },
+        ],
+      },
+    });
+    expect(c.mode).toBe('durable');
+    expect(c.chain_keys.map((k) => k.id)).toEqual(['k2', 'k1']);
+    expect(c.checkpoints).toMatchObject({ every_s: 30, every_records: 1000 });
+    expect(parseAuditConfig({ chain_key: { file: '/k' } }).chain_keys).toEqual([
+      { key: { file: '/k' }, where: 'audit.chain_key' },
+    ]);
+  });
+
   it('accepts every sink type with options', () => {
     const c = parseAuditConfig({
       mode: 'async',
@@ -102,6 +126,39 @@ describe('parseAuditConfig', () => {
     [{ redaction: { kinds: ['emails'] } }, 'audit.redaction.kinds[0]: unknown kind'],
     [{ redaction: { results_to_client: 'yes' } }, 'audit.redaction.results_to_client'],
     [{ extra: 1 }, 'audit.extra: unknown key'],
+    [{ chain_key: 'short' }, 'audit.chain_key: expected a secret of at least 16 bytes'],
+    [{ chain_key: { path: 'k' } }, 'audit.chain_key.path: unknown key'],
+    [
+      { chain_key: { file: 'k' }, chain_keys: [{ id: 'a', key: { file: 'k' } }] },
+      'audit.chain_keys: give chain_key or chain_keys, not both',
+    ],
+    [{ chain_keys: [{ key: { file: 'k' } }] }, 'audit.chain_keys[0].id'],
+    [
+      {
+        chain_keys: [
+          { id: 'a', key: { file: 'k' } },
+          { id: 'a', key: { file: 'j' } },
+        ],
+      },
+      'audit.chain_keys[1].id: duplicate key id',
+    ],
+    [{ checkpoints: { signing_key: 'k.pem' } }, 'audit.checkpoints.sinks: expected at least one'],
+    [{ checkpoints: { sinks: [{ type: 'file', path: 'c' }] } }, 'audit.checkpoints.signing_key'],
+    [
+      { checkpoints: { signing_key: 'k', sinks: [{ type: 'stdout' }] } },
+      'audit.checkpoints.sinks[0].type',
+    ],
+    [
+      {
+        sinks: [{ type: 'file', path: 'a.jsonl' }],
+        checkpoints: { signing_key: 'k', sinks: [{ type: 'file', path: 'a.jsonl' }] },
+      },
+      'audit.checkpoints.sinks[0].path: checkpoints must go to another file',
+    ],
+    [
+      { checkpoints: { signing_key: 'k', every_s: -1, sinks: [{ type: 'file', path: 'c' }] } },
+      'audit.checkpoints.every_s',
+    ],
   ])('rejects %j naming %s', (raw, expected) => {
     expect(where(raw)).toContain(expected);
   });

@@ -17,6 +17,7 @@ export const EXIT_INTERNAL = 70;
  *  break `warden policy …`. Each module exports `run(argv): Promise<number>`. */
 const DELEGATED: Record<string, string> = {
   serve: './commands/serve.ts',
+  check: './commands/check.ts',
   registry: './commands/registry.ts',
   audit: './commands/audit.ts',
 };
@@ -61,8 +62,8 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     io.stderr(`warden ${cmd}: not implemented yet in this build\n`);
     return EXIT_USAGE;
   }
-  const mod = (await import(url.href)) as { run: (argv: string[]) => Promise<number> };
-  return mod.run(rest);
+  const mod = (await import(url.href)) as { run: (argv: string[], io: Io) => Promise<number> };
+  return mod.run(rest, io);
 }
 
 /** True when this file is the program (bin/warden.js or `tsx src/cli/main.ts`), not an import
@@ -80,5 +81,10 @@ function invokedDirectly(): boolean {
 }
 
 if (invokedDirectly()) {
-  process.exitCode = await main(process.argv.slice(2));
+  const code = await main(process.argv.slice(2));
+  process.exitCode = code;
+  // Done: nothing may keep the process up (a half-started stdio child, a demo server). Output
+  // is flushed first (pipes and files are written synchronously on POSIX; the delay covers
+  // the rest); the timer itself does not hold the loop open.
+  setTimeout(() => process.exit(code), 500).unref();
 }

@@ -6,11 +6,12 @@
 
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { createAuditor, type Auditor } from '../audit/index.ts';
 import { createDemoIssuer, type DemoIssuer, type ResourceServer } from '../auth/index.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import { GatewayMetrics } from '../metrics/gateway.ts';
+import { UserInputError } from '../errors/index.ts';
 import { httpError, sendError } from '../transport/errors.ts';
 import type { Upstream } from '../upstream/upstream.ts';
 import type { RemotePolicy } from '../policy/remote.ts';
@@ -18,6 +19,8 @@ import { openPolicy, policyKey, type PolicyDecider, type PolicySource } from './
 import { registryFactory } from '../registry/index.ts';
 import { Runtime, type RegistryFactory, type RuntimeShared } from './runtime.ts';
 import { startTelemetry } from '../telemetry/index.ts';
+import { preflight, preflightError } from './preflight.ts';
+import { createLogger, logOptions } from './log.ts';
 
 export interface GatewayOptions {
   /** Policy decision function; default: the WASM engine on `config.policy.path`. */
@@ -60,7 +63,11 @@ export async function createGateway(
   config: WardenConfig,
   opts: GatewayOptions = {},
 ): Promise<Gateway> {
-  const log = opts.logger ?? pino({ level: config.log.level }, pino.destination(2));
+  // A config the gateway cannot run with fails here, before any port is bound or upstream
+  // started (PRODUCT.md "Command line": never a port bound while unable to serve).
+  const problems = preflight(config);
+  if (problems.length) throw preflightError(problems);
+  const log = opts.logger ?? createLogger(logOptions(config.log));
   // Counters live as long as the process, across reloads (Prometheus expects monotonic).
   const metrics = new GatewayMetrics();
   const plog = log.child({ component: 'policy' });
@@ -132,7 +139,7 @@ export async function createGateway(
 
     async listen(port = config.listen.port, host = config.listen.host) {
       await new Promise<void>((ok, fail) => {
-        http.once('error', fail);
+        http.once('error', (e) => fail(listenError(e as NodeJS.ErrnoException, host, port)));
         http.listen(port, host, () => ok());
       });
       const addr = http.address() as AddressInfo;
@@ -148,7 +155,15 @@ export async function createGateway(
         registry: opts.registry ?? registryFactory(log),
       };
       const rt = new Runtime(config, policy, shared, statusOf(source));
-      await rt.start();
+      try {
+        await rt.start();
+      } catch (e) {
+        // Nothing to serve with: give the port back rather than answer 503 forever.
+        http.closeAllConnections();
+        await new Promise<void>((ok) => http.close(() => ok()));
+        await rt.close().catch(() => undefined);
+        throw e;
+      }
       current = rt;
       return url;
     },
@@ -206,6 +221,25 @@ export async function createGateway(
       await telemetry.shutdown(); // after the last request's spans ended
     },
   };
+}
+
+/** Binding failures are the operator's to fix (another process on the port, an address this
+ *  host does not have): one line naming listen.host/listen.port, not an internal error. */
+function listenError(e: NodeJS.ErrnoException, host: string, port: number): Error {
+  const why: Record<string, [string, string]> = {
+    EADDRINUSE: ['listen.port', 'address already in use'],
+    EADDRNOTAVAIL: ['listen.host', 'address not available on this host'],
+    EACCES: ['listen.port', 'permission denied (ports below 1024 need privileges)'],
+    ENOTFOUND: ['listen.host', 'host name not found'],
+    EAI_AGAIN: ['listen.host', 'host name not resolvable'],
+  };
+  const w = e.code ? why[e.code] : undefined;
+  if (!w) return e;
+  const addr = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return new UserInputError('LISTEN_FAILED', `cannot listen on ${addr}: ${w[1]} (${e.code})`, {
+    where: w[0],
+    cause: e,
+  });
 }
 
 const statusOf = (s: PolicySource) =>

@@ -20,6 +20,7 @@ import { registryFactory } from '../registry/index.ts';
 import { Runtime, type RegistryFactory, type RuntimeShared } from './runtime.ts';
 import { startTelemetry } from '../telemetry/index.ts';
 import { preflight, preflightError } from './preflight.ts';
+import { watchLocalPolicy, type WatchedPolicySource } from './policy-watch.ts';
 import { createLogger, logOptions } from './log.ts';
 
 export interface GatewayOptions {
@@ -71,12 +72,16 @@ export async function createGateway(
   // Counters live as long as the process, across reloads (Prometheus expects monotonic).
   const metrics = new GatewayMetrics();
   const plog = log.child({ component: 'policy' });
-  const open = (p: WardenConfig['policy']): Promise<PolicySource> =>
-    openPolicy(p, {
+  const open = async (p: WardenConfig['policy']): Promise<PolicySource> => {
+    const s = await openPolicy(p, {
       log: plog,
       activated: () => metrics.bundleActivated(),
       rejected: (code) => metrics.bundleRejected(code),
     });
+    // A local directory or bundle follows its files (a remote one follows its server).
+    if (s.remote || p.watch === false) return s;
+    return watchLocalPolicy(s, p, { log: plog, reloaded: (r) => metrics.reload('policy', r) });
+  };
   const fixed = (decider: PolicyDecider): PolicySource => ({
     decider,
     key: `option:${decider.revision}`,
@@ -152,6 +157,7 @@ export async function createGateway(
         url,
         host,
         draining: () => draining,
+        live: new Set(),
         registry: opts.registry ?? registryFactory(log),
       };
       const rt = new Runtime(config, policy, shared, statusOf(source));
@@ -171,28 +177,49 @@ export async function createGateway(
     async reload(next, o = {}) {
       if (!shared) throw new Error('gateway is not listening');
       const old = need();
+      // Nothing changed (a SIGHUP, an editor's save of the same text): keep everything — the
+      // sessions, the children, the policy (re-read only if its files changed).
+      const same = (c: WardenConfig) => JSON.stringify({ ...c, source: undefined });
+      if (!o.policy && same(next) === same(old.config)) {
+        await (source as Partial<WatchedPolicySource>).refresh?.();
+        metrics.reload('config', 'unchanged');
+        log.info({ source: next.source }, 'config unchanged; nothing to reload');
+        return;
+      }
       for (const key of ['listen', 'audit', 'telemetry'] as const)
         if (JSON.stringify(next[key]) !== JSON.stringify(old.config[key]))
           log.warn({ key }, 'config change needs a restart to apply; ignored');
       if (next.auth.demo !== old.config.auth.demo)
         log.warn({ key: 'auth.demo' }, 'config change needs a restart to apply; ignored');
-      // Same policy settings: keep the source (a remote keeps its poller, ETag and counters).
-      const nextSource = o.policy
-        ? fixed(o.policy)
-        : policyKey(next.policy) === policyKey(old.config.policy) &&
-            !source.key.startsWith('option:')
-          ? source
-          : await open(next.policy);
-      const rt = new Runtime(next, nextSource.decider, shared, statusOf(nextSource));
+      let nextSource: PolicySource;
+      let rt: Runtime | undefined;
       try {
+        // Same policy settings: keep the source (a remote keeps its poller, ETag and counters;
+        // a local one its watcher).
+        nextSource = o.policy
+          ? fixed(o.policy)
+          : policyKey(next.policy) === policyKey(old.config.policy) &&
+              next.policy.watch === old.config.policy.watch &&
+              !source.key.startsWith('option:')
+            ? source
+            : await open(next.policy);
+        const problems = preflight(next);
+        if (problems.length) throw preflightError(problems);
+        rt = new Runtime(next, nextSource.decider, shared, statusOf(nextSource), old);
         await rt.start();
       } catch (e) {
-        if (nextSource !== source) nextSource.close();
+        if (rt) {
+          rt.abandon(old);
+          void rt.close();
+        }
+        if (nextSource! && nextSource !== source) nextSource.close();
+        metrics.reload('config', 'rejected');
         throw e;
       }
       const oldSource = source;
       source = nextSource;
       current = rt;
+      metrics.reload('config', 'applied');
       log.info(
         { source: next.source, policy_revision: nextSource.decider.revision },
         'config reloaded',

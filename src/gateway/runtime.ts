@@ -15,7 +15,7 @@ import {
   type ResourceServer,
   type UpstreamAuthConfig,
 } from '../auth/index.ts';
-import type { WardenConfig } from '../config/schema.ts';
+import type { UpstreamConfig, WardenConfig } from '../config/schema.ts';
 import { compileOriginPolicy } from '../transport/hygiene.ts';
 import { Upstream } from '../upstream/upstream.ts';
 import type { Auditor } from '../audit/index.ts';
@@ -40,6 +40,9 @@ export interface RuntimeShared {
   url: string;
   host: string;
   draining: () => boolean;
+  /** Runtimes not yet closed (during a reload, the old one still answers its calls): a shared
+   *  stdio child adopted across reloads routes its server-to-client requests through all. */
+  live: Set<Runtime>;
   /** Builds the `/registry/…` handler for a runtime's upstreams (see GatewayOptions). */
   registry?: RegistryFactory;
 }
@@ -63,6 +66,11 @@ export class Runtime {
   /** POSTs being answered by this runtime (a reload waits for them). */
   inflight = 0;
   private readonly idle: Array<() => void> = [];
+  /** Upstreams taken over from the previous runtime (already started; not restarted). */
+  private readonly adopted = new Set<Upstream>();
+  /** Upstreams a newer runtime took over: close() leaves them running. */
+  private readonly handedOver = new Set<Upstream>();
+  private readonly listeners: Array<() => void> = [];
 
   constructor(
     readonly config: WardenConfig,
@@ -70,8 +78,20 @@ export class Runtime {
     private readonly shared: RuntimeShared,
     /** Set when the policy follows a bundle server: shown in /readyz and /metrics. */
     private readonly policyStatus?: () => RemotePolicyStatus,
+    /** The runtime being replaced (reload): its stdio children whose config is unchanged are
+     *  kept — a restart would lose their state and every session's calls in flight on them. */
+    previous?: Runtime,
   ) {
+    shared.live.add(this);
     this.upstreams = config.upstreams.map((u, i) => {
+      const kept = previous?.upstreams.find(
+        (o) => o.kind === 'stdio' && o.name === u.name && sameConfig(o.config, u),
+      );
+      if (kept) {
+        this.adopted.add(kept);
+        previous!.handedOver.add(kept);
+        return kept;
+      }
       const creds = u.auth
         ? createUpstreamCredentials(u.auth as unknown as UpstreamAuthConfig, {
             where: `upstreams[${i}].auth`,
@@ -79,16 +99,18 @@ export class Runtime {
         : { headers: async () => ({}) };
       // A stdio child is shared by every session: its server-to-client requests go to the
       // session with the newest call in flight to it.
+      // Every live runtime's: the child may outlive this runtime (adopted by the next one).
+      const routes = () => [...shared.live].flatMap((rt) => rt.served);
       const target = () => {
         let best: McpSession | undefined;
-        for (const r of this.served)
+        for (const r of routes())
           for (const s of r.sessions.values()) if (s.inflight.latest(u.name)) best = s;
         return best;
       };
       // … or to the newest held call of a 2026-07-28 client on it, when that one is newer.
       const held = () => {
         let best: HeldAsker | undefined;
-        for (const r of this.served) {
+        for (const r of routes()) {
           const a = r.ctx.held.askerFor(u.name);
           if (a && (!best || a.seq > best.seq)) best = a;
         }
@@ -130,7 +152,10 @@ export class Runtime {
           log.info({ jwks_uri: s.url, keys: s.keys }, 'token keys (JWKS) fetched again'),
       });
     }
-    await Promise.all([...upstreams.map((u) => u.start()), this.jwks?.check()]);
+    await Promise.all([
+      ...upstreams.filter((u) => !this.adopted.has(u)).map((u) => u.start()),
+      this.jwks?.check(),
+    ]);
     this.auth = createResourceServer(authCfg, {
       onKeysUnavailable: () => this.jwks?.unavailable(),
       publicUrl,
@@ -191,11 +216,13 @@ export class Runtime {
         route = { kind: 'served', ctx, served, upstream: u.name };
       }
       this.dropIn.set(u.name, route);
-      u.on('changed', (notice?: ListKind) => {
+      const onChanged = (notice?: ListKind) => {
         if (route.kind === 'served') route.served.changed(notice);
         else route.ctx.index.rebuild();
         aggServed.changed(notice);
-      });
+      };
+      u.on('changed', onChanged);
+      this.listeners.push(() => u.off('changed', onChanged));
     }
     const router = createRouter({
       auth: this.auth,
@@ -244,14 +271,29 @@ export class Runtime {
   }
 
   async close(): Promise<void> {
+    this.shared.live.delete(this);
+    this.listeners.splice(0).forEach((off) => off());
+    const closing = this.upstreams.filter((u) => !this.handedOver.has(u));
     this.registry?.close?.();
     this.jwks?.close();
-    this.shared.metrics.retire(this.upstreams);
+    this.shared.metrics.retire(closing);
     for (const r of this.served) for (const end of [...r.ctx.closing]) end();
     await Promise.all(this.served.map((r) => r.close()));
     // Held 2026-07-28 calls and their pooled upstream sessions (gateway/held-calls.ts).
     for (const r of this.served) r.ctx.held.close();
     for (const r of this.dropIn.values()) if (r.kind === 'proxy') r.proxy.close();
-    await Promise.all(this.upstreams.map((u) => u.close()));
+    await Promise.all(closing.map((u) => u.close()));
+  }
+
+  /** A reload that failed to start: the previous runtime keeps what it lent. */
+  abandon(previous: Runtime): void {
+    for (const u of this.adopted) {
+      previous.handedOver.delete(u);
+      this.handedOver.add(u);
+    }
   }
 }
+
+/** Same upstream definition (the reload keeps its stdio child). */
+const sameConfig = (a: UpstreamConfig, b: UpstreamConfig): boolean =>
+  JSON.stringify(a) === JSON.stringify(b);

@@ -21,6 +21,8 @@ export const HELP = `warden — a policy-enforcing gateway for MCP servers
 
 usage:
   warden serve [--config FILE] [--host H] [--port N]   run the gateway
+      [--log-level LEVEL] [--log-format json|pretty]
+  warden check [--config FILE] [--probe]                 validate the config without serving
   warden policy build|eval|test ...                      compile, evaluate and test Rego policies
   warden registry [--config FILE]                        print the merged capability manifest
   warden audit verify FILE                               check an audit log's hash chain

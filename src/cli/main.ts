@@ -13,13 +13,13 @@ import { HELP } from './help.ts';
 export const EXIT_USAGE = 2;
 export const EXIT_INTERNAL = 70;
 
-/** Commands other parts of the project own: loaded on use, so a missing or broken one cannot
- *  break `warden policy …`. Each module exports `run(argv): Promise<number>`. */
-/** Commands loaded on demand, so `warden policy …` does not load the gateway. Literal
- *  specifiers: the compiler rewrites them to the emitted `.js` files of `dist/`. */
-type Command = { run: (argv: string[]) => Promise<number> };
+/** Commands loaded on use, so `warden policy …` does not load the gateway. Each module exports
+ *  `run(argv, io): Promise<number>`. Literal specifiers: the compiler rewrites them to the
+ *  emitted `.js` files of `dist/`. */
+type Command = { run: (argv: string[], io: Io) => Promise<number> };
 const DELEGATED: Record<string, () => Promise<Command>> = {
   serve: () => import('./commands/serve.ts'),
+  check: () => import('./commands/check.ts'),
   registry: () => import('./commands/registry.ts'),
   audit: () => import('./commands/audit.ts'),
 };
@@ -59,7 +59,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
   const load = DELEGATED[cmd];
   if (load === undefined)
     throw usageError(`unknown command ${JSON.stringify(cmd)} (try warden --help)`);
-  return (await load()).run(rest);
+  return (await load()).run(rest, io);
 }
 
 /** True when this file is the program (bin/warden.js or `tsx src/cli/main.ts`), not an import
@@ -77,5 +77,10 @@ function invokedDirectly(): boolean {
 }
 
 if (invokedDirectly()) {
-  process.exitCode = await main(process.argv.slice(2));
+  const code = await main(process.argv.slice(2));
+  process.exitCode = code;
+  // Done: nothing may keep the process up (a half-started stdio child, a demo server). Output
+  // is flushed first (pipes and files are written synchronously on POSIX; the delay covers
+  // the rest); the timer itself does not hold the loop open.
+  setTimeout(() => process.exit(code), 500).unref();
 }

@@ -1,5 +1,15 @@
 // Public surface of the config module.
-export { buildConfig, parseConfig, loadConfigFile, expandEnv, DEFAULT_TOOL_SCOPE } from './load.ts';
+export {
+  buildConfig,
+  parseConfig,
+  parseYaml,
+  loadConfigFile,
+  locateKeyPath,
+  locateInFile,
+  expandEnv,
+  DEFAULT_TOOL_SCOPE,
+} from './load.ts';
+export { CONFIG_SCHEMA, ConfigInvalidError, type ConfigProblem } from './validate.ts';
 export { demoConfig, PROJECT_ROOT } from './demo.ts';
 export type {
   WardenConfig,

@@ -210,6 +210,23 @@ export function parseYaml(text: string, file: string): ConfigSource {
   return { doc, lines };
 }
 
+/** "file:line:col: key.path" for a key path of the config in `src` (file alone when the path
+ *  is not in the text). */
+export function locateKeyPath(src: ConfigSource, file: string, where: string): string {
+  const segs = parseKeyPath(where);
+  return whereOf(file, { path: where, ...(segs.length ? locate(src, segs) : undefined) });
+}
+
+/** The same for a config file read again (the error path of `serve`: only then is the text
+ *  needed); `where` unchanged when the file cannot be read or parsed any more. */
+export function locateInFile(file: string, where: string): string {
+  try {
+    return locateKeyPath(parseYaml(readFileSync(file, 'utf8'), file), file, where);
+  } catch {
+    return `${file}: ${where}`;
+  }
+}
+
 /** Parses YAML text; every error names file:line:col and the key path. */
 export function parseConfig(
   text: string,
@@ -223,10 +240,8 @@ export function parseConfig(
     // Checks past the schema (cross-field, env, audit semantics) name a key path: point it at
     // its line too.
     if (isWardenError(e) && e.where && !(e instanceof ConfigInvalidError)) {
-      const segs = parseKeyPath(e.where);
-      const at = segs.length ? locate(src, segs) : undefined;
       throw new UserInputError(e.code, e.message, {
-        where: whereOf(file, { path: e.where, ...at }),
+        where: locateKeyPath(src, file, e.where),
         cause: e,
       });
     }

@@ -6,11 +6,12 @@
 
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { createAuditor, type Auditor } from '../audit/index.ts';
 import { createDemoIssuer, type DemoIssuer, type ResourceServer } from '../auth/index.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import { GatewayMetrics } from '../metrics/gateway.ts';
+import { UserInputError } from '../errors/index.ts';
 import { httpError, sendError } from '../transport/errors.ts';
 import type { Upstream } from '../upstream/upstream.ts';
 import type { RemotePolicy } from '../policy/remote.ts';
@@ -18,6 +19,9 @@ import { openPolicy, policyKey, type PolicyDecider, type PolicySource } from './
 import { registryFactory } from '../registry/index.ts';
 import { Runtime, type RegistryFactory, type RuntimeShared } from './runtime.ts';
 import { startTelemetry } from '../telemetry/index.ts';
+import { preflight, preflightError } from './preflight.ts';
+import { watchLocalPolicy, type WatchedPolicySource } from './policy-watch.ts';
+import { createLogger, logOptions } from './log.ts';
 
 /** How long a client has to send its request headers (node's default is 60 s). */
 const HEADERS_TIMEOUT_MS = 10_000;
@@ -63,16 +67,24 @@ export async function createGateway(
   config: WardenConfig,
   opts: GatewayOptions = {},
 ): Promise<Gateway> {
-  const log = opts.logger ?? pino({ level: config.log.level }, pino.destination(2));
+  // A config the gateway cannot run with fails here, before any port is bound or upstream
+  // started (PRODUCT.md "Command line": never a port bound while unable to serve).
+  const problems = preflight(config);
+  if (problems.length) throw preflightError(problems);
+  const log = opts.logger ?? createLogger(logOptions(config.log));
   // Counters live as long as the process, across reloads (Prometheus expects monotonic).
   const metrics = new GatewayMetrics();
   const plog = log.child({ component: 'policy' });
-  const open = (p: WardenConfig['policy']): Promise<PolicySource> =>
-    openPolicy(p, {
+  const open = async (p: WardenConfig['policy']): Promise<PolicySource> => {
+    const s = await openPolicy(p, {
       log: plog,
       activated: () => metrics.bundleActivated(),
       rejected: (code) => metrics.bundleRejected(code),
     });
+    // A local directory or bundle follows its files (a remote one follows its server).
+    if (s.remote || p.watch === false) return s;
+    return watchLocalPolicy(s, p, { log: plog, reloaded: (r) => metrics.reload('policy', r) });
+  };
   const fixed = (decider: PolicyDecider): PolicySource => ({
     decider,
     key: `option:${decider.revision}`,
@@ -140,7 +152,7 @@ export async function createGateway(
 
     async listen(port = config.listen.port, host = config.listen.host) {
       await new Promise<void>((ok, fail) => {
-        http.once('error', fail);
+        http.once('error', (e) => fail(listenError(e as NodeJS.ErrnoException, host, port)));
         http.listen(port, host, () => ok());
       });
       const addr = http.address() as AddressInfo;
@@ -155,10 +167,19 @@ export async function createGateway(
         url,
         host,
         draining: () => draining,
+        live: new Set(),
         registry: opts.registry ?? registryFactory(log),
       };
       const rt = new Runtime(config, policy, shared, statusOf(source));
-      await rt.start();
+      try {
+        await rt.start();
+      } catch (e) {
+        // Nothing to serve with: give the port back rather than answer 503 forever.
+        http.closeAllConnections();
+        await new Promise<void>((ok) => http.close(() => ok()));
+        await rt.close().catch(() => undefined);
+        throw e;
+      }
       current = rt;
       return url;
     },
@@ -166,28 +187,49 @@ export async function createGateway(
     async reload(next, o = {}) {
       if (!shared) throw new Error('gateway is not listening');
       const old = need();
+      // Nothing changed (a SIGHUP, an editor's save of the same text): keep everything — the
+      // sessions, the children, the policy (re-read only if its files changed).
+      const same = (c: WardenConfig) => JSON.stringify({ ...c, source: undefined });
+      if (!o.policy && same(next) === same(old.config)) {
+        await (source as Partial<WatchedPolicySource>).refresh?.();
+        metrics.reload('config', 'unchanged');
+        log.info({ source: next.source }, 'config unchanged; nothing to reload');
+        return;
+      }
       for (const key of ['listen', 'audit', 'telemetry'] as const)
         if (JSON.stringify(next[key]) !== JSON.stringify(old.config[key]))
           log.warn({ key }, 'config change needs a restart to apply; ignored');
       if (next.auth.demo !== old.config.auth.demo)
         log.warn({ key: 'auth.demo' }, 'config change needs a restart to apply; ignored');
-      // Same policy settings: keep the source (a remote keeps its poller, ETag and counters).
-      const nextSource = o.policy
-        ? fixed(o.policy)
-        : policyKey(next.policy) === policyKey(old.config.policy) &&
-            !source.key.startsWith('option:')
-          ? source
-          : await open(next.policy);
-      const rt = new Runtime(next, nextSource.decider, shared, statusOf(nextSource));
+      let nextSource: PolicySource;
+      let rt: Runtime | undefined;
       try {
+        // Same policy settings: keep the source (a remote keeps its poller, ETag and counters;
+        // a local one its watcher).
+        nextSource = o.policy
+          ? fixed(o.policy)
+          : policyKey(next.policy) === policyKey(old.config.policy) &&
+              next.policy.watch === old.config.policy.watch &&
+              !source.key.startsWith('option:')
+            ? source
+            : await open(next.policy);
+        const problems = preflight(next);
+        if (problems.length) throw preflightError(problems);
+        rt = new Runtime(next, nextSource.decider, shared, statusOf(nextSource), old);
         await rt.start();
       } catch (e) {
-        if (nextSource !== source) nextSource.close();
+        if (rt) {
+          rt.abandon(old);
+          void rt.close();
+        }
+        if (nextSource! && nextSource !== source) nextSource.close();
+        metrics.reload('config', 'rejected');
         throw e;
       }
       const oldSource = source;
       source = nextSource;
       current = rt;
+      metrics.reload('config', 'applied');
       log.info(
         { source: next.source, policy_revision: nextSource.decider.revision },
         'config reloaded',
@@ -216,6 +258,25 @@ export async function createGateway(
       await telemetry.shutdown(); // after the last request's spans ended
     },
   };
+}
+
+/** Binding failures are the operator's to fix (another process on the port, an address this
+ *  host does not have): one line naming listen.host/listen.port, not an internal error. */
+function listenError(e: NodeJS.ErrnoException, host: string, port: number): Error {
+  const why: Record<string, [string, string]> = {
+    EADDRINUSE: ['listen.port', 'address already in use'],
+    EADDRNOTAVAIL: ['listen.host', 'address not available on this host'],
+    EACCES: ['listen.port', 'permission denied (ports below 1024 need privileges)'],
+    ENOTFOUND: ['listen.host', 'host name not found'],
+    EAI_AGAIN: ['listen.host', 'host name not resolvable'],
+  };
+  const w = e.code ? why[e.code] : undefined;
+  if (!w) return e;
+  const addr = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  return new UserInputError('LISTEN_FAILED', `cannot listen on ${addr}: ${w[1]} (${e.code})`, {
+    where: w[0],
+    cause: e,
+  });
 }
 
 const statusOf = (s: PolicySource) =>

@@ -15,7 +15,7 @@ import {
   type ResourceServer,
   type UpstreamAuthConfig,
 } from '../auth/index.ts';
-import type { WardenConfig } from '../config/schema.ts';
+import type { UpstreamConfig, WardenConfig } from '../config/schema.ts';
 import { compileOriginPolicy } from '../transport/hygiene.ts';
 import { Upstream } from '../upstream/upstream.ts';
 import type { Auditor } from '../audit/index.ts';
@@ -39,6 +39,9 @@ export interface RuntimeShared {
   url: string;
   host: string;
   draining: () => boolean;
+  /** Runtimes not yet closed (during a reload, the old one still answers its calls): a shared
+   *  stdio child adopted across reloads routes its server-to-client requests through all. */
+  live: Set<Runtime>;
   /** Builds the `/registry/…` handler for a runtime's upstreams (see GatewayOptions). */
   registry?: RegistryFactory;
 }
@@ -62,6 +65,11 @@ export class Runtime {
   /** POSTs being answered by this runtime (a reload waits for them). */
   inflight = 0;
   private readonly idle: Array<() => void> = [];
+  /** Upstreams taken over from the previous runtime (already started; not restarted). */
+  private readonly adopted = new Set<Upstream>();
+  /** Upstreams a newer runtime took over: close() leaves them running. */
+  private readonly handedOver = new Set<Upstream>();
+  private readonly listeners: Array<() => void> = [];
 
   constructor(
     readonly config: WardenConfig,
@@ -69,8 +77,20 @@ export class Runtime {
     private readonly shared: RuntimeShared,
     /** Set when the policy follows a bundle server: shown in /readyz and /metrics. */
     private readonly policyStatus?: () => RemotePolicyStatus,
+    /** The runtime being replaced (reload): its stdio children whose config is unchanged are
+     *  kept — a restart would lose their state and every session's calls in flight on them. */
+    previous?: Runtime,
   ) {
+    shared.live.add(this);
     this.upstreams = config.upstreams.map((u, i) => {
+      const kept = previous?.upstreams.find(
+        (o) => o.kind === 'stdio' && o.name === u.name && sameConfig(o.config, u),
+      );
+      if (kept) {
+        this.adopted.add(kept);
+        previous!.handedOver.add(kept);
+        return kept;
+      }
       const creds = u.auth
         ? createUpstreamCredentials(u.auth as unknown as UpstreamAuthConfig, {
             where: `upstreams[${i}].auth`,
@@ -109,7 +129,10 @@ export class Runtime {
           log.info({ jwks_uri: s.url, keys: s.keys }, 'token keys (JWKS) fetched again'),
       });
     }
-    await Promise.all([...upstreams.map((u) => u.start()), this.jwks?.check()]);
+    await Promise.all([
+      ...upstreams.filter((u) => !this.adopted.has(u)).map((u) => u.start()),
+      this.jwks?.check(),
+    ]);
     this.auth = createResourceServer(authCfg, {
       onKeysUnavailable: () => this.jwks?.unavailable(),
       publicUrl,
@@ -175,11 +198,13 @@ export class Runtime {
         route = { kind: 'served', ctx, served, upstream: u.name };
       }
       this.dropIn.set(u.name, route);
-      u.on('changed', (notice?: ListKind) => {
+      const onChanged = (notice?: ListKind) => {
         if (route.kind === 'served') route.served.changed(notice);
         else route.ctx.index.rebuild();
         aggServed.changed(notice);
-      });
+      };
+      u.on('changed', onChanged);
+      this.listeners.push(() => u.off('changed', onChanged));
     }
     const router = createRouter({
       auth: this.auth,
@@ -229,14 +254,29 @@ export class Runtime {
   }
 
   async close(): Promise<void> {
+    this.shared.live.delete(this);
+    this.listeners.splice(0).forEach((off) => off());
+    const closing = this.upstreams.filter((u) => !this.handedOver.has(u));
     this.registry?.close?.();
     this.jwks?.close();
-    this.shared.metrics.retire(this.upstreams);
+    this.shared.metrics.retire(closing);
     for (const r of this.served) for (const end of [...r.ctx.closing]) end();
     await Promise.all(this.served.map((r) => r.close()));
     // Held 2026-07-28 calls and their pooled upstream sessions (gateway/held-calls.ts).
     for (const r of this.served) r.ctx.held.close();
     for (const r of this.dropIn.values()) if (r.kind === 'proxy') r.proxy.close();
-    await Promise.all(this.upstreams.map((u) => u.close()));
+    await Promise.all(closing.map((u) => u.close()));
+  }
+
+  /** A reload that failed to start: the previous runtime keeps what it lent. */
+  abandon(previous: Runtime): void {
+    for (const u of this.adopted) {
+      previous.handedOver.delete(u);
+      this.handedOver.add(u);
+    }
   }
 }
+
+/** Same upstream definition (the reload keeps its stdio child). */
+const sameConfig = (a: UpstreamConfig, b: UpstreamConfig): boolean =>
+  JSON.stringify(a) === JSON.stringify(b);

@@ -80,3 +80,60 @@ describe('reload', () => {
     expect((await verifyFiles([h.auditFile])).ok).toBe(true);
   });
 });
+
+describe('reload without harm', () => {
+  let s: Harness;
+  const DB = new URL('../../demo/db-server.js', import.meta.url).pathname;
+  const stdio = (extra: Record<string, unknown> = {}) => ({
+    name: 'db',
+    command: process.execPath,
+    args: [DB],
+    ...extra,
+  });
+  const conf = (upstreams: unknown[]) =>
+    buildConfig(
+      {
+        listen: { host: '127.0.0.1', port: 0 },
+        auth: { demo: true },
+        audit: { sinks: [{ type: 'file', path: s.auditFile }] },
+        upstreams,
+      },
+      'test',
+      {},
+    );
+  beforeAll(async () => {
+    s = await startHarness({ upstreams: [stdio()] });
+  });
+  afterAll(async () => s?.close());
+  const pid = () => s.gw.upstreams.find((u) => u.name === 'db')!.process!.pid;
+  const reloads = async (result: string) => {
+    const text = await (await fetch(`${s.gw.url}/metrics`)).text();
+    const m = new RegExp(`^warden_reloads_total\\{kind="config",result="${result}"\\} (\\d+)`, 'm');
+    return Number(m.exec(text)?.[1] ?? 0);
+  };
+
+  it('skips a reload whose config is unchanged: same runtime, sessions kept', async () => {
+    const c = await s.client('/mcp', await s.token(['mcp:tools:call']));
+    const before = s.gw.upstreams;
+    await s.gw.reload(conf([stdio()]));
+    expect(s.gw.upstreams).toBe(before);
+    expect(await reloads('unchanged')).toBe(1);
+    // The session opened before the reload still works.
+    expect((await c.listTools()).tools.map((t) => t.name)).toContain('db.query');
+    await c.close();
+  });
+
+  it('keeps a stdio child whose config is unchanged, restarts one whose config changed', async () => {
+    const first = pid();
+    expect(first).toBeGreaterThan(0);
+    await s.gw.reload(conf([stdio(), { name: 'a', url: a.url }]), { policy: s.gw.policy });
+    expect(pid()).toBe(first);
+    const c = await s.client('/mcp', await s.token(['mcp:tools:call']));
+    const q = await c.callTool({ name: 'db.query', arguments: { sql: 'SELECT * FROM customers' } });
+    expect(q.isError, JSON.stringify(q.content)).toBeFalsy();
+    await c.close();
+    await s.gw.reload(conf([stdio({ env: { CHANGED: '1' } })]), { policy: s.gw.policy });
+    expect(pid()).not.toBe(first);
+    expect(await reloads('applied')).toBe(2);
+  });
+});

@@ -99,6 +99,75 @@ describe('warden serve (embedded demo)', () => {
     p.stderr!.on('data', (c: Buffer) => (err += c.toString()));
     const code = await new Promise<number | null>((ok) => p.on('exit', ok));
     expect(code).toBe(2);
-    expect(err.trim()).toBe('warden.yaml: listen.port: expected an integer, got string');
+    expect(err.trim()).toBe('warden.yaml:1:11: listen.port: expected an integer, got string');
+  }, 60_000);
+
+  it('checks the auth section before binding: exit 2, one line, even with the port taken', async () => {
+    // The port is held by the test: had serve bound before checking, it would report the port.
+    await withHeldPort(async (port) => {
+      const r = await serve(
+        `listen: { host: 127.0.0.1, port: ${port} }\nauth:\n  issuer: https://login.example.com\n`,
+      );
+      expect(r.code).toBe(2);
+      expect(r.err.trimEnd().split('\n')).toEqual([
+        'warden.yaml:2:1: auth.jwks_uri: either auth.jwks_uri or auth.introspection must be set',
+      ]);
+      expect(r.out).not.toContain('listening');
+    });
+  }, 60_000);
+
+  it('reports a port in use as exit 2 and one line naming the key or the flag', async () => {
+    await withHeldPort(async (port) => {
+      const yaml = `listen:\n  host: 127.0.0.1\n  port: ${port}\nauth: { demo: true }\npolicy: { path: ${POLICIES} }\naudit: { sinks: [] }\n`;
+      let r = await serve(yaml);
+      expect(r.code).toBe(2);
+      expect(r.err.trimEnd().split('\n')).toEqual([
+        `warden.yaml:3:3: listen.port: cannot listen on 127.0.0.1:${port}: address already in use (EADDRINUSE)`,
+      ]);
+      r = await serve(yaml, ['--port', String(port)]);
+      expect(r.code).toBe(2);
+      expect(r.err.trim()).toBe(
+        `--port: cannot listen on 127.0.0.1:${port}: address already in use (EADDRINUSE)`,
+      );
+    });
+  }, 90_000);
+
+  it('reports an address this host does not have as exit 2, one line', async () => {
+    const yaml = `listen: { host: 192.0.2.1, port: 0 }\nauth: { demo: true }\npolicy: { path: ${POLICIES} }\naudit: { sinks: [] }\n`;
+    const r = await serve(yaml);
+    expect(r.code).toBe(2);
+    expect(r.err.trim()).toBe(
+      'warden.yaml:1:11: listen.host: cannot listen on 192.0.2.1:0: address not available on this host (EADDRNOTAVAIL)',
+    );
   }, 60_000);
 });
+
+const POLICIES = new URL('../../policies/', import.meta.url).pathname;
+
+/** Runs `warden serve` in a fresh directory holding `yaml` as ./warden.yaml, to its exit. */
+async function serve(yaml: string, args: string[] = []) {
+  const { writeFileSync } = await import('node:fs');
+  const dir = mkdtempSync(join(tmpdir(), 'warden-serve-'));
+  writeFileSync(join(dir, 'warden.yaml'), yaml);
+  const p = spawn(process.execPath, [BIN, 'serve', ...args], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  p.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  p.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  const code = await new Promise<number | null>((ok) => p.on('exit', ok));
+  return { code, out, err };
+}
+
+async function withHeldPort(f: (port: number) => Promise<void>): Promise<void> {
+  const { createServer } = await import('node:net');
+  const held = createServer();
+  await new Promise<void>((ok) => held.listen(0, '127.0.0.1', ok));
+  try {
+    await f((held.address() as { port: number }).port);
+  } finally {
+    await new Promise<void>((ok) => held.close(() => ok()));
+  }
+}

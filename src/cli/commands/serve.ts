@@ -1,16 +1,20 @@
-// `warden serve [--config FILE] [--host H] [--port N]` (PRODUCT.md "Command line"). Without
-// --config: ./warden.yaml if present, else the embedded demo (bundled upstreams in demo/, the
-// policies in policies/, the auth module's development issuer). Runs until SIGINT/SIGTERM,
-// then drains in-flight calls and exits 0.
+// `warden serve [--config FILE] [--host H] [--port N] [--log-level L] [--log-format F]`
+// (PRODUCT.md "Command line"). Without --config: ./warden.yaml if present, else the embedded
+// demo (bundled upstreams in demo/, the policies in policies/, the auth module's development
+// issuer). A config it cannot run with (bad auth section, port in use, address not available)
+// exits 2 with one line naming the file, line and key, before any port is bound. Runs until
+// SIGINT/SIGTERM, then drains in-flight calls and exits 0.
 
 import { existsSync, watch } from 'node:fs';
 import { basename, dirname, resolve as resolvePath } from 'node:path';
-import { isWardenError } from '../../errors/index.ts';
+import { isWardenError, UserInputError, type WardenError } from '../../errors/index.ts';
 import { parse, usageError } from '../args.ts';
-import { demoConfig, loadConfigFile, type WardenConfig } from '../../config/index.ts';
-import { createGateway } from '../../gateway/gateway.ts';
+import { demoConfig, loadConfigFile, locateInFile, type WardenConfig } from '../../config/index.ts';
+import { createGateway, type Gateway } from '../../gateway/gateway.ts';
+import { createLogger, logOptions } from '../../gateway/log.ts';
 
-const USAGE = 'warden serve [--config FILE] [--host H] [--port N]';
+const USAGE =
+  'warden serve [--config FILE] [--host H] [--port N] [--log-level LEVEL] [--log-format json|pretty]';
 
 function port(v: string | undefined, where: string): number | undefined {
   if (v === undefined || v === '') return undefined;
@@ -24,6 +28,8 @@ export async function run(argv: string[]): Promise<number> {
     config: { type: 'string', short: 'c' },
     host: { type: 'string' },
     port: { type: 'string', short: 'p' },
+    'log-level': { type: 'string' },
+    'log-format': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (p.values.help) {
@@ -52,9 +58,20 @@ export async function run(argv: string[]): Promise<number> {
     stopDemo = tickets.close;
     config = demoConfig({ ticketsUrl: tickets.url });
   }
-
-  const gw = await createGateway(config);
-  const url = await gw.listen(listenPort ?? config.listen.port, host ?? config.listen.host);
+  let gw: Gateway | undefined;
+  let url: string;
+  try {
+    const logging = logOptions(config.log, {
+      level: p.values['log-level'] as string | undefined,
+      format: p.values['log-format'] as string | undefined,
+    });
+    gw = await createGateway(config, { logger: createLogger(logging) });
+    url = await gw.listen(listenPort ?? config.listen.port, host ?? config.listen.host);
+  } catch (e) {
+    await gw?.close().catch(() => undefined);
+    await stopDemo?.();
+    throw isWardenError(e) ? located(e, file, { host, port: listenPort }) : e;
+  }
   process.stdout.write(`listening on ${url}\n`);
   if (gw.demoIssuer) {
     process.stdout.write(
@@ -111,4 +128,23 @@ export async function run(argv: string[]): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
+}
+
+/** A start-up error with a key path, pointed at the flag or the config line that set it. */
+function located(
+  e: WardenError,
+  file: string | undefined,
+  flags: { host?: string; port?: number },
+): WardenError {
+  // Only key paths ("auth.jwks_uri"): flags and already-located places stay as they are.
+  if (!e.where || !/^[A-Za-z_][\w-]*(?:[.[]|$)/.test(e.where) || e.where.includes(':')) return e;
+  const where =
+    e.where === 'listen.port' && flags.port !== undefined
+      ? '--port'
+      : e.where === 'listen.host' && flags.host !== undefined
+        ? '--host'
+        : file
+          ? locateInFile(file, e.where)
+          : e.where;
+  return new UserInputError(e.code, e.message, { where, cause: e });
 }

@@ -9,6 +9,7 @@ import { isWardenError, WardenError } from '../errors/index.ts';
 import { beginEvaluation, endEvaluation, hostBuiltins } from '../rego/builtins/index.ts';
 import {
   loadPolicySource,
+  wasmDataPages,
   wasmMemoryLimits,
   type LoadOptions,
   type PolicyArtifact,
@@ -86,8 +87,13 @@ export async function instantiateEngine(
     throw policyUserError(Code.BUNDLE_INVALID, `invalid WASM module: ${(e as Error).message}`);
   }
   const mem = wasmMemoryLimits(artifact.wasm);
+  // The data segments must fit the memory at instantiation; the heap grows from there.
+  const dataPages = wasmDataPages(artifact.wasm);
   const descriptor = (): WebAssembly.MemoryDescriptor => ({
-    initial: Math.max(artifact.minPages ?? 0, mem?.min ?? 0) || 2,
+    initial: Math.min(
+      Math.max(artifact.minPages ?? 0, mem?.min ?? 0, dataPages + 1),
+      mem?.max ?? Infinity,
+    ),
     ...(mem?.max !== undefined ? { maximum: mem.max } : {}),
   });
   let policy: LoadedPolicy;

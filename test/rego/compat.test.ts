@@ -30,6 +30,15 @@ c { ok("Other", 1) }`,
     expect(r).toEqual({ 't/a': true, 't/b': true, 't/c': undefined });
   });
 
+  it('gives a v1 function head with constant arguments the value true', async () => {
+    const r = await evalRego(
+      'package t\nvalid("")\nvalid(v) if startswith(v, "2")\na if valid("")\nb if valid("x")',
+      ['t/a', 't/b'],
+    );
+    expect(r).toEqual({ 't/a': true, 't/b': undefined });
+    expect(() => parseModule('p.rego', 'package t\nf(x)')).toThrow(/function must have value/);
+  });
+
   it('makes not f(x.missing) undefined, as OPA evaluates the argument first', async () => {
     const r = await evalRego(
       `package t

@@ -34,6 +34,8 @@ export interface PolicyArtifact {
   entrypoints: string[];
   /** Builtins the module calls through the host, when known (compiled here). */
   hostBuiltins?: string[];
+  /** Those an entrypoint reaches, when known: a missing one of the others fails only a call. */
+  reachableBuiltins?: string[];
   /** Declared minimum memory of the module, when the compiler reported it. */
   minPages?: number;
 }
@@ -101,6 +103,7 @@ export function compileArtifact(
     revision,
     entrypoints: compiled.entrypoints,
     hostBuiltins: compiled.hostBuiltins,
+    reachableBuiltins: compiled.reachableHostBuiltins,
     minPages,
   };
 }

@@ -103,7 +103,17 @@ export async function instantiateEngine(
     throw policyUserError(Code.BUNDLE_INVALID, `cannot load WASM module: ${describe(e)}`);
   }
   const builtins = moduleBuiltins(policy);
-  const missing = builtins.filter((b) => !SDK_BUILTINS.includes(b) && !(b in custom));
+  const unimplemented = builtins.filter((b) => !SDK_BUILTINS.includes(b) && !(b in custom));
+  // A builtin only rules outside every entrypoint's reach call (known for modules compiled
+  // here) does not refuse the policy: calling it fails that evaluation, naming it.
+  const reachable = artifact.reachableBuiltins;
+  const missing = reachable ? unimplemented.filter((b) => reachable.includes(b)) : unimplemented;
+  for (const b of unimplemented) {
+    if (missing.includes(b)) continue;
+    custom[b] = () => {
+      throw new Error(`builtin ${b} has no implementation here`);
+    };
+  }
   if (missing.length > 0) {
     throw policyUserError(
       Code.BUILTIN_MISSING,

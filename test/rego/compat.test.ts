@@ -111,3 +111,14 @@ test_plain if 1 + 1 == 2`),
     expect(out[0].error).toMatch(/http\.send/);
   });
 });
+
+describe('builtins with no implementation', () => {
+  const src = `package t
+fetched := http.send({"method": "GET", "url": "http://127.0.0.1:1/"})
+allow if input.ok`;
+
+  it('refuse only a policy whose entrypoint reaches them', async () => {
+    expect(await evalRego(src, ['t/allow'], { input: { ok: true } })).toEqual({ 't/allow': true });
+    await expect(evalRego(src, ['t/fetched'])).rejects.toThrow(/http\.send/);
+  });
+});

@@ -34,6 +34,8 @@ export interface PolicyArtifact {
   entrypoints: string[];
   /** Builtins the module calls through the host, when known (compiled here). */
   hostBuiltins?: string[];
+  /** Those an entrypoint reaches, when known: a missing one of the others fails only a call. */
+  reachableBuiltins?: string[];
   /** Declared minimum memory of the module, when the compiler reported it. */
   minPages?: number;
 }
@@ -101,6 +103,7 @@ export function compileArtifact(
     revision,
     entrypoints: compiled.entrypoints,
     hostBuiltins: compiled.hostBuiltins,
+    reachableBuiltins: compiled.reachableHostBuiltins,
     minPages,
   };
 }
@@ -448,3 +451,64 @@ export function wasmMemoryLimits(wasm: Uint8Array): { min: number; max?: number 
   }
   return undefined;
 }
+
+/** Memory pages the module's active data segments reach (WebAssembly core spec §5.5.14 data
+ *  section: an i32.const offset, then the bytes). `opa build` declares a minimum (2–3 pages)
+ *  that a large policy's data outgrows, so the memory must be sized from the segments, as the
+ *  JS SDK's larger default does by chance. 0 when the module has none or is malformed. */
+export function wasmDataPages(wasm: Uint8Array): number {
+  let pos = 8;
+  const u32 = (): number => {
+    let result = 0;
+    let shift = 0;
+    for (;;) {
+      const b = wasm[pos++];
+      if (b === undefined) throw new RangeError('truncated');
+      result += (b & 0x7f) * 2 ** shift;
+      if ((b & 0x80) === 0) return result;
+      shift += 7;
+    }
+  };
+  const i32Const = (): number | undefined => {
+    if (wasm[pos++] !== 0x41) return undefined; // only i32.const offsets (a global.get: unknown)
+    let result = 0;
+    let shift = 0;
+    let b: number;
+    do {
+      b = wasm[pos++];
+      if (b === undefined) throw new RangeError('truncated');
+      result |= (b & 0x7f) << shift;
+      shift += 7;
+    } while (b & 0x80);
+    if (shift < 32 && b & 0x40) result |= ~0 << shift;
+    if (wasm[pos++] !== 0x0b) return undefined;
+    return result >>> 0;
+  };
+  let end = 0;
+  try {
+    while (pos < wasm.length) {
+      const id = wasm[pos++];
+      const size = u32();
+      const next = pos + size;
+      if (id === 11) {
+        for (let n = u32(); n > 0; n--) {
+          const flags = u32();
+          if (flags === 1) {
+            pos += u32(); // passive: no place in memory
+            continue;
+          }
+          if (flags === 2) u32(); // memory index
+          const offset = i32Const();
+          const len = u32();
+          pos += len;
+          if (offset !== undefined) end = Math.max(end, offset + len);
+        }
+      }
+      pos = next;
+    }
+  } catch {
+    return 0;
+  }
+  return Math.ceil(end / 65536);
+}
+

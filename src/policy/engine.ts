@@ -9,6 +9,7 @@ import { isWardenError, WardenError } from '../errors/index.ts';
 import { beginEvaluation, endEvaluation, hostBuiltins } from '../rego/builtins/index.ts';
 import {
   loadPolicySource,
+  wasmDataPages,
   wasmMemoryLimits,
   type LoadOptions,
   type PolicyArtifact,
@@ -86,8 +87,13 @@ export async function instantiateEngine(
     throw policyUserError(Code.BUNDLE_INVALID, `invalid WASM module: ${(e as Error).message}`);
   }
   const mem = wasmMemoryLimits(artifact.wasm);
+  // The data segments must fit the memory at instantiation; the heap grows from there.
+  const dataPages = wasmDataPages(artifact.wasm);
   const descriptor = (): WebAssembly.MemoryDescriptor => ({
-    initial: Math.max(artifact.minPages ?? 0, mem?.min ?? 0) || 2,
+    initial: Math.min(
+      Math.max(artifact.minPages ?? 0, mem?.min ?? 0, dataPages + 1),
+      mem?.max ?? Infinity,
+    ),
     ...(mem?.max !== undefined ? { maximum: mem.max } : {}),
   });
   let policy: LoadedPolicy;
@@ -97,7 +103,17 @@ export async function instantiateEngine(
     throw policyUserError(Code.BUNDLE_INVALID, `cannot load WASM module: ${describe(e)}`);
   }
   const builtins = moduleBuiltins(policy);
-  const missing = builtins.filter((b) => !SDK_BUILTINS.includes(b) && !(b in custom));
+  const unimplemented = builtins.filter((b) => !SDK_BUILTINS.includes(b) && !(b in custom));
+  // A builtin only rules outside every entrypoint's reach call (known for modules compiled
+  // here) does not refuse the policy: calling it fails that evaluation, naming it.
+  const reachable = artifact.reachableBuiltins;
+  const missing = reachable ? unimplemented.filter((b) => reachable.includes(b)) : unimplemented;
+  for (const b of unimplemented) {
+    if (missing.includes(b)) continue;
+    custom[b] = () => {
+      throw new Error(`builtin ${b} has no implementation here`);
+    };
+  }
   if (missing.length > 0) {
     throw policyUserError(
       Code.BUILTIN_MISSING,

@@ -30,6 +30,8 @@ export interface CompiledPolicy {
   entrypoints: string[];
   /** Names of the builtins the module calls through opa_builtinN (need host implementations). */
   hostBuiltins: string[];
+  /** The host builtins an entrypoint reaches (the others serve rules no entrypoint uses). */
+  reachableHostBuiltins: string[];
   modules: Module[];
 }
 
@@ -77,6 +79,8 @@ export function compileModules(files: SourceFile[], opts: CompileOptions): Compi
 export function compileParsed(modules: Module[], opts: CompileOptions): CompiledPolicy {
   const planner = new Planner(modules);
   for (const ep of opts.entrypoints) planner.addEntrypoint(ep);
+  // What the entrypoints reach is planned by now; planAll adds the rest.
+  const reachable = new Set(planner.pb.builtins.map((b) => b.name));
   planAll(planner, planner.tree.root);
   const policy = planner.pb.policy();
   const { wasm, minPages } = linkPolicy(runtimeWasm(), encodePolicy(policy));
@@ -85,6 +89,7 @@ export function compileParsed(modules: Module[], opts: CompileOptions): Compiled
     minPages,
     entrypoints: opts.entrypoints,
     hostBuiltins: policy.builtins.map((b) => b.name).filter((n) => !NATIVE_BUILTINS.has(n)),
+    reachableHostBuiltins: [...reachable].filter((n) => !NATIVE_BUILTINS.has(n)),
     modules,
   };
 }

@@ -30,6 +30,15 @@ c { ok("Other", 1) }`,
     expect(r).toEqual({ 't/a': true, 't/b': true, 't/c': undefined });
   });
 
+  it('gives a v1 function head with constant arguments the value true', async () => {
+    const r = await evalRego(
+      'package t\nvalid("")\nvalid(v) if startswith(v, "2")\na if valid("")\nb if valid("x")',
+      ['t/a', 't/b'],
+    );
+    expect(r).toEqual({ 't/a': true, 't/b': undefined });
+    expect(() => parseModule('p.rego', 'package t\nf(x)')).toThrow(/function must have value/);
+  });
+
   it('makes not f(x.missing) undefined, as OPA evaluates the argument first', async () => {
     const r = await evalRego(
       `package t
@@ -100,5 +109,16 @@ test_plain if 1 + 1 == 2`),
       ['data.t.test_plain', true],
     ]);
     expect(out[0].error).toMatch(/http\.send/);
+  });
+});
+
+describe('builtins with no implementation', () => {
+  const src = `package t
+fetched := http.send({"method": "GET", "url": "http://127.0.0.1:1/"})
+allow if input.ok`;
+
+  it('refuse only a policy whose entrypoint reaches them', async () => {
+    expect(await evalRego(src, ['t/allow'], { input: { ok: true } })).toEqual({ 't/allow': true });
+    await expect(evalRego(src, ['t/fetched'])).rejects.toThrow(/http\.send/);
   });
 });

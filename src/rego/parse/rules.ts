@@ -78,9 +78,11 @@ export abstract class RuleParser extends BodyParser {
     } else if (this.isOp('{')) {
       this.fail(this.missingIf(rule), first);
     } else {
-      // In v0 a function head alone (`f("RunAsAny", _)`) has the value true (OPA's parseHead).
-      const v0Function = this.v0 && rule.kind === 'function';
-      if (rule.value === undefined && rule.kind !== 'multi' && !v0Function)
+      // A function head alone (`f("")`, v0 `f("RunAsAny", _)`) has the value true (OPA's
+      // parseHead); in v1 only with arguments naming no variable, or the head binds nothing.
+      const constFunction =
+        rule.kind === 'function' && (this.v0 || (rule.args ?? []).every((a) => !namesVar(a)));
+      if (rule.value === undefined && rule.kind !== 'multi' && !constFunction)
         this.fail(this.missingValue(rule), first);
       return [rule];
     }
@@ -259,6 +261,24 @@ function firstNonConstant(t: Term): string | undefined {
       return undefined;
     default:
       return undefined;
+  }
+}
+
+/** Whether a term mentions a named (non-wildcard) variable. */
+function namesVar(t: Term): boolean {
+  switch (t.type) {
+    case 'var':
+      return !t.name.startsWith('$_');
+    case 'array':
+    case 'set':
+      return t.items.some(namesVar);
+    case 'object':
+      return t.entries.some(([k, v]) => namesVar(k) || namesVar(v));
+    case 'ref':
+    case 'call':
+      return true;
+    default:
+      return false;
   }
 }
 

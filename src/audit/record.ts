@@ -3,6 +3,7 @@
 // redaction kinds and counts, sizes). Sealing (seq, prev, hash) happens in the auditor.
 import { randomUUID } from 'node:crypto';
 import type { RedactionCounts, Redactor } from './redact/index.ts';
+import { redactFields } from './redact/record-fields.ts';
 
 export type AuditDecision = 'allow' | 'deny' | 'none';
 export type AuditOutcome = 'ok' | 'tool_error' | 'denied' | 'error';
@@ -37,6 +38,12 @@ export interface AuditInput {
   error_message?: string;
   /** Request headers worth keeping (redacted; credentials by name). */
   headers?: Record<string, string | string[] | undefined>;
+  /** `params._meta` of the request (redacted). */
+  meta?: unknown;
+  /** JSON-RPC `error.data` of the answer (redacted). */
+  error_data?: unknown;
+  /** Progress and log notifications relayed during the call (redacted). */
+  notifications?: unknown[];
 }
 
 export const RECORD_VERSION = 1;
@@ -63,33 +70,31 @@ export function buildRecord(
   const result: Record<string, unknown> | undefined = summary && { ...summary };
   if (result && keepResults && input.result_value !== undefined)
     result.value = redactor.result(input.result_value, counts);
-  // Redact first (in the contract's field order, which fixes the order counts accumulate in),
+  // Redact first (redact/record-fields.ts: every field with client- or upstream-chosen text),
   // then lay the members out in canonical (sorted) order, so sealing finds them sorted and
   // skips the sort. Member order never changes the written line: seal() canonicalizes.
-  // Policy reasons can quote arguments ("no such tool: …"), so they are redacted too.
-  const reasons = input.reasons.map((r) => redactor.text(r, counts));
-  const error =
-    input.error_message === undefined ? undefined : redactor.text(input.error_message, counts);
-  const args = input.arguments === undefined ? undefined : redactor.value(input.arguments, counts);
-  const headers = input.headers === undefined ? undefined : redactor.headers(input.headers, counts);
+  const red = redactFields(input, redactor, counts);
   return {
-    arguments: args,
+    arguments: red.arguments,
     client: input.client,
     decision: input.decision,
     decision_id: input.decision_id ?? randomUUID(),
     duration_ms: input.duration_ms,
-    error,
+    error: red.error,
     error_code: input.error_code,
-    headers,
-    method: input.method,
+    error_data: red.error_data,
+    headers: red.headers,
+    meta: red.meta,
+    method: red.method,
+    notifications: red.notifications,
     outcome: input.outcome,
     policy_revision: input.policy_revision,
-    reasons,
+    reasons: red.reasons,
     redactions: counts,
-    request_id: input.request_id,
+    request_id: red.request_id,
     result,
     route: input.route,
-    session: input.session,
+    session: red.session,
     sizes: {
       arguments_bytes: byteLength(input.arguments),
       result_bytes: summary?.bytes ?? 0,
@@ -97,7 +102,7 @@ export function buildRecord(
     status: input.status,
     subject: input.subject,
     time: input.time,
-    tool: input.tool,
+    tool: red.tool,
     upstream: input.upstream,
     v: RECORD_VERSION,
   };

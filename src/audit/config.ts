@@ -3,6 +3,7 @@
 import RE2 from 're2';
 import { UserInputError } from '../errors/index.ts';
 import { FIELD_RULE } from './redact/fields.ts';
+import { parseDecisionLogsConfig, type DecisionLogsConfig } from './decision-log/config.ts';
 import { BUILTIN_DETECTORS } from './redact/patterns.ts';
 
 export interface FileSinkConfig {
@@ -49,10 +50,16 @@ export interface HttpSinkConfig {
   headers: Record<string, string>;
   timeout_ms: number;
 }
-export type SinkConfig = FileSinkConfig | StdoutSinkConfig | SyslogSinkConfig | HttpSinkConfig;
+/** `format: opa` on any sink: it receives OPA decision-log events (src/audit/decision-log)
+ *  instead of the audit's own records. */
+export type SinkFormat = { format?: 'opa' };
+export type SinkConfig = (FileSinkConfig | StdoutSinkConfig | SyslogSinkConfig | HttpSinkConfig) &
+  SinkFormat;
 export type RemoteSinkConfig = SyslogSinkConfig | HttpSinkConfig;
 
 export interface AuditConfig {
+  /** Top-level `decision_logs:` of warden.yaml, handed to the audit module by the loader. */
+  decision_logs?: DecisionLogsConfig;
   mode: 'sync' | 'async';
   on_full: 'block' | 'reject';
   sinks: SinkConfig[];
@@ -113,7 +120,17 @@ function list(v: unknown, where: string): unknown[] {
   return v;
 }
 
+/** A sink, with the `format` key every sink type accepts. */
 function sink(raw: unknown, where: string, index: number): SinkConfig {
+  if (raw === null || typeof raw !== 'object' || !('format' in raw))
+    return sinkOf(raw, where, index);
+  const { format, ...rest } = raw as Raw;
+  const f = oneOf(format, `${where}.format`, ['jsonl', 'opa'] as const);
+  const s = sinkOf(rest, where, index);
+  return f === 'opa' ? { ...s, format: 'opa' } : s;
+}
+
+function sinkOf(raw: unknown, where: string, index: number): SinkConfig {
   const type = (raw as Raw | null)?.type;
   const name = (r: Raw): string => str(r.name, `${where}.name`, `${String(type)}-${index}`);
   switch (type) {
@@ -213,7 +230,12 @@ function sink(raw: unknown, where: string, index: number): SinkConfig {
   }
 }
 
-export function parseAuditConfig(raw: unknown, where = 'audit'): AuditConfig {
+/** `decisionLogs`: the top-level `decision_logs:` section (validated under that name). */
+export function parseAuditConfig(
+  raw: unknown,
+  where = 'audit',
+  decisionLogs?: unknown,
+): AuditConfig {
   const r = obj(raw, where, ['mode', 'on_full', 'sinks', 'spool', 'results', 'redaction']);
   const sinks =
     raw === undefined || r.sinks === undefined
@@ -272,6 +294,9 @@ export function parseAuditConfig(raw: unknown, where = 'audit'): AuditConfig {
     return f as string;
   });
   return {
+    ...(decisionLogs === undefined || decisionLogs === null
+      ? {}
+      : { decision_logs: parseDecisionLogsConfig(decisionLogs, 'decision_logs') }),
     mode: oneOf(r.mode, `${where}.mode`, ['sync', 'async'] as const),
     on_full: oneOf(r.on_full, `${where}.on_full`, ['block', 'reject'] as const),
     sinks,

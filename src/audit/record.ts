@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RedactionCounts, Redactor } from './redact/index.ts';
 import { redactFields } from './redact/record-fields.ts';
+import type { PolicyEvaluation } from './decision-log/event.ts';
 
 export type AuditDecision = 'allow' | 'deny' | 'none';
 export type AuditOutcome = 'ok' | 'tool_error' | 'denied' | 'error';
@@ -44,6 +45,8 @@ export interface AuditInput {
   error_data?: unknown;
   /** Progress and log notifications relayed during the call (redacted). */
   notifications?: unknown[];
+  /** The policy evaluation behind `decision`: for decision logs (OPA format), not the record. */
+  policy?: PolicyEvaluation;
 }
 
 export const RECORD_VERSION = 1;

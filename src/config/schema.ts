@@ -2,6 +2,7 @@
 // gateway reads. Keys beyond the contract are documented in README "Configuration".
 
 import { parseAuditConfig, type AuditConfig } from '../audit/index.ts';
+import { parseDecisionLogsConfig } from '../audit/decision-log/config.ts';
 import { parseTelemetryConfig, type TelemetryConfig } from '../telemetry/config.ts';
 import {
   bool,
@@ -139,6 +140,8 @@ export const CONFIG_SHAPE: Shape = obj({
   // The audit module owns its section (sinks, spool, redaction patterns): it validates it and
   // its errors name the key path ("audit.sinks[1].port").
   audit: custom((v, path) => void parseAuditConfig(v, path)),
+  // OPA's decision-log upload (src/audit/decision-log), at the top level as in OPA's config.
+  decision_logs: custom((v, path) => void parseDecisionLogsConfig(v, path)),
   log: obj({ level: oneOfStr('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent') }),
   upstreams: list(upstream),
   // src/registry (issue #6): pins, holds, screening, refresh.

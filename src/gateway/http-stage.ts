@@ -328,6 +328,7 @@ async function stages(
       rec.arguments = (msg.params ?? {}).arguments;
       rec.decision = d.ok ? 'allow' : 'deny';
       if (d.revision) rec.policy_revision = d.revision;
+      if (d.policy) rec.policy = d.policy; // for OPA-format decision logs
       rec.reasons = d.reasons;
       activeSpan()?.setAttributes({
         'mcp.tool': tool,

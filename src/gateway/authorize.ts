@@ -65,6 +65,14 @@ export class Authorizer {
     return this.policy.revision;
   }
 
+  /** Decisions carry their evaluation only when something logs them in OPA's format. */
+  private get logsDecisions(): boolean {
+    const a = this.config.audit as WardenConfig['audit'] | undefined;
+    return (
+      a !== undefined && (a.decision_logs !== undefined || a.sinks.some((s) => s.format === 'opa'))
+    );
+  }
+
   private input(ctx: CallContext) {
     return buildPolicyInput({
       method: 'tools/call',
@@ -120,12 +128,14 @@ export class Authorizer {
       if (gate && !gate.ok) return { ok: false, kind: 'policy', reasons: [gate.reason] };
     }
     const input = this.input({ ...ctx, tool });
-    const t0 = process.hrtime.bigint();
+    const t0 = this.logsDecisions ? process.hrtime.bigint() : 0n;
     const d = this.policy.decide(input);
-    const evalNs = Number(process.hrtime.bigint() - t0);
     if (d.revision !== undefined) seen.revision = d.revision;
-    const { revision: _r, ...result } = d;
-    seen.policy = { path: this.config.policy.entrypoint, input, result, eval_ns: evalNs };
+    if (this.logsDecisions) {
+      const { revision: _r, ...result } = d;
+      const eval_ns = Number(process.hrtime.bigint() - t0);
+      seen.policy = { path: this.config.policy.entrypoint, input, result, eval_ns };
+    }
     if (d.allow) {
       // After the policy, so a caller it denies learns nothing about the tool's schema.
       const v = tool && this.registry?.validateArguments?.(ctx.upstream, tool.name, ctx.arguments);

@@ -154,6 +154,23 @@ describe('decision logs (OPA format)', () => {
     expect(sqls).toEqual(Array.from({ length: 40 - dropped }, (_, k) => `select ${dropped + k}`));
   });
 
+  it('an http sink with format: opa speaks the same upload protocol to its URL', async () => {
+    const c = await collector();
+    const a = await createAuditor(
+      parseAuditConfig({
+        sinks: [
+          { type: 'file', path: join(tempDir(), 'a.jsonl') },
+          { type: 'http', url: c.url, format: 'opa', flush_ms: 50 },
+        ],
+      }),
+    );
+    open.push(a);
+    for (let i = 0; i < 2; i++) await a.record(input(i, { policy: evaluation(i) }));
+    await until(() => c.events.length === 2);
+    expect(c.problems).toEqual([]);
+    expect(c.events[0]).toMatchObject({ path: 'mcp/authz/decision', bundles: { policy: {} } });
+  });
+
   it('parses decision_logs and format: opa with key paths in errors', () => {
     const where = (f: () => unknown): unknown => {
       try {

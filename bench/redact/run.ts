@@ -19,7 +19,15 @@ const CAP_MS = Number(values['cap-ms']);
 const redactor = buildRedactor();
 // The JS twin: the same sources as one union with a capture group per detector; validators run
 // identically, so the comparison is the regex engine.
-const jsUnion = new RegExp(BUILTIN_DETECTORS.map((d) => `(${d.source})`).join('|'), 'g');
+// JS has no inline `(?i:…)` before Node 23; the twin drops the flag (it only changes which
+// label spellings match, not the work per byte), and needs `u` (and `Script=`) for \p{…}.
+const jsUnion = new RegExp(
+  BUILTIN_DETECTORS.map(
+    (d) =>
+      `(${d.source.replace(/\(\?i:/g, '(?:').replace(/\\p\{(Latin|Greek|Cyrillic)\}/g, '\\p{Script=$1}')})`,
+  ).join('|'),
+  'gu',
+);
 function jsRedact(s: string): number {
   let n = 0;
   for (const _ of s.matchAll(jsUnion)) n++;

@@ -14,6 +14,8 @@ import type { AuditConfig } from './config.ts';
 import { loadChainKeys, loadSigningKey } from './keys.ts';
 import { AuditClosedError, AuditUnavailableError } from './errors.ts';
 import { buildRecord, type AuditInput } from './record.ts';
+import { auditSinks, createDecisionLog } from './decision-log/index.ts';
+import { randomUUID } from 'node:crypto';
 import { buildRedactor, type Redactor, type RedactionCounts } from './redact/index.ts';
 import { RemoteQueue, type RemoteStats } from './remote.ts';
 import { Spool } from './spool.ts';
@@ -104,7 +106,9 @@ export async function createAuditor(
   const files: FileSink[] = [];
   const remotes: RemoteQueue[] = [];
   let head: ChainHead = { seq: 0, prev: GENESIS };
-  for (const s of cfg.sinks) {
+  // Sinks with `format: opa` and `decision_logs` get OPA decision events instead of records.
+  const decisions = await createDecisionLog(cfg, redactor, opts);
+  for (const s of auditSinks(cfg)) {
     if (s.type === 'file') {
       const f = new FileSink(s, cfg.mode, logger);
       const h = await f.open();
@@ -218,6 +222,11 @@ export async function createAuditor(
 
   const record = async (input: AuditInput): Promise<void> => {
     if (closed) throw new AuditClosedError();
+    if (decisions && input.policy) {
+      // The decision event and the record share the decision id.
+      input.decision_id ??= randomUUID();
+      decisions.add(input);
+    }
     if (holds) {
       const line = sealLine(await prepare(input));
       return writeLines(line, 1);
@@ -253,7 +262,7 @@ export async function createAuditor(
       for (const q of f) await q.waitForSpace(typical);
     },
     metrics,
-    prometheus: () => prometheusText(metrics()),
+    prometheus: () => prometheusText(metrics()) + (decisions?.prometheus() ?? ''),
     flush: async () => {
       await settled();
       await Promise.all(locals.map((l) => l.flush()));
@@ -262,7 +271,7 @@ export async function createAuditor(
       if (closed) return;
       closed = true;
       await settled(); // records accepted before close are sealed and written
-      await Promise.all(locals.map((l) => l.close()));
+      await Promise.all([...locals.map((l) => l.close()), decisions?.close(timeoutMs)]);
       await checkpoints?.close();
       const drained = await Promise.all(remotes.map((q) => q.close(timeoutMs)));
       remotes.forEach((q, i) => {

@@ -3,6 +3,7 @@
 import RE2 from 're2';
 import { UserInputError } from '../errors/index.ts';
 import { FIELD_RULE } from './redact/fields.ts';
+import { parseDecisionLogsConfig, type DecisionLogsConfig } from './decision-log/config.ts';
 import { BUILTIN_DETECTORS } from './redact/patterns.ts';
 
 export interface FileSinkConfig {
@@ -49,7 +50,11 @@ export interface HttpSinkConfig {
   headers: Record<string, string>;
   timeout_ms: number;
 }
-export type SinkConfig = FileSinkConfig | StdoutSinkConfig | SyslogSinkConfig | HttpSinkConfig;
+/** `format: opa` on any sink: it receives OPA decision-log events (src/audit/decision-log)
+ *  instead of the audit's own records. */
+export type SinkFormat = { format?: 'opa' };
+export type SinkConfig = (FileSinkConfig | StdoutSinkConfig | SyslogSinkConfig | HttpSinkConfig) &
+  SinkFormat;
 export type RemoteSinkConfig = SyslogSinkConfig | HttpSinkConfig;
 
 /** A chain key: the secret itself (`${VAR}` already substituted) or a file holding it. Read
@@ -82,6 +87,8 @@ export interface AuditConfig {
   /** The first key seals new records; the others are kept for verifying (rotation). */
   chain_keys: ChainKeyConfig[];
   checkpoints?: CheckpointConfig;
+  /** Top-level `decision_logs:` of warden.yaml, handed to the audit module by the loader. */
+  decision_logs?: DecisionLogsConfig;
   on_full: 'block' | 'reject';
   sinks: SinkConfig[];
   spool: { dir: string; max_bytes: number };
@@ -141,7 +148,17 @@ function list(v: unknown, where: string): unknown[] {
   return v;
 }
 
+/** A sink, with the `format` key every sink type accepts. */
 function sink(raw: unknown, where: string, index: number): SinkConfig {
+  if (raw === null || typeof raw !== 'object' || !('format' in raw))
+    return sinkOf(raw, where, index);
+  const { format, ...rest } = raw as Raw;
+  const f = oneOf(format, `${where}.format`, ['jsonl', 'opa'] as const);
+  const s = sinkOf(rest, where, index);
+  return f === 'opa' ? { ...s, format: 'opa' } : s;
+}
+
+function sinkOf(raw: unknown, where: string, index: number): SinkConfig {
   const type = (raw as Raw | null)?.type;
   const name = (r: Raw): string => str(r.name, `${where}.name`, `${String(type)}-${index}`);
   switch (type) {
@@ -288,7 +305,12 @@ function checkpoints(v: unknown, where: string): CheckpointConfig | undefined {
   };
 }
 
-export function parseAuditConfig(raw: unknown, where = 'audit'): AuditConfig {
+/** `decisionLogs`: the top-level `decision_logs:` section (validated under that name). */
+export function parseAuditConfig(
+  raw: unknown,
+  where = 'audit',
+  decisionLogs?: unknown,
+): AuditConfig {
   const r = obj(raw, where, [
     'mode',
     'on_full',
@@ -364,6 +386,9 @@ export function parseAuditConfig(raw: unknown, where = 'audit'): AuditConfig {
   });
   const mode = oneOf(r.mode, `${where}.mode`, ['written', 'durable', 'async', 'sync'] as const);
   return {
+    ...(decisionLogs === undefined || decisionLogs === null
+      ? {}
+      : { decision_logs: parseDecisionLogsConfig(decisionLogs, 'decision_logs') }),
     mode: mode === 'sync' ? 'durable' : mode,
     chain_keys: chainKeys(r, where),
     checkpoints: cps,

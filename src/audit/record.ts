@@ -4,6 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { canonicalize } from './canonical.ts';
 import type { RedactionCounts, Redactor } from './redact/index.ts';
+import { redactFields } from './redact/record-fields.ts';
+import type { PolicyEvaluation } from './decision-log/event.ts';
 
 export type AuditDecision = 'allow' | 'deny' | 'none';
 /** `dropped`: an upstream's message that could be attributed to no one call (a shared stdio
@@ -11,13 +13,7 @@ export type AuditDecision = 'allow' | 'deny' | 'none';
  *  `client_gone`: the client left before the answer was written. `timeout`: the gateway gave
  *  up waiting for the upstream (which may still have run the call: `upstream_state`). */
 export type AuditOutcome =
-  | 'ok'
-  | 'tool_error'
-  | 'denied'
-  | 'error'
-  | 'dropped'
-  | 'client_gone'
-  | 'timeout';
+  'ok' | 'tool_error' | 'denied' | 'error' | 'dropped' | 'client_gone' | 'timeout';
 
 /** The most of a denied call's arguments a record keeps (bytes of their canonical JSON): a call
  *  refused for its size must not put its whole payload in the log. */
@@ -55,6 +51,14 @@ export interface AuditInput {
   error_message?: string;
   /** Request headers worth keeping (redacted; credentials by name). */
   headers?: Record<string, string | string[] | undefined>;
+  /** `params._meta` of the request (redacted). */
+  meta?: unknown;
+  /** JSON-RPC `error.data` of the answer (redacted). */
+  error_data?: unknown;
+  /** Progress and log notifications relayed during the call (redacted). */
+  notifications?: unknown[];
+  /** The policy evaluation behind `decision`: for decision logs (OPA format), not the record. */
+  policy?: PolicyEvaluation;
 }
 
 export const RECORD_VERSION = 1;
@@ -81,14 +85,11 @@ export function buildRecord(
   const result: Record<string, unknown> | undefined = summary && { ...summary };
   if (result && keepResults && input.result_value !== undefined)
     result.value = redactor.result(input.result_value, counts);
-  // Redact first (in the contract's field order, which fixes the order counts accumulate in),
+  // Redact first (redact/record-fields.ts: every field with client- or upstream-chosen text),
   // then lay the members out in canonical (sorted) order, so sealing finds them sorted and
   // skips the sort. Member order never changes the written line: seal() canonicalizes.
-  // Policy reasons can quote arguments ("no such tool: …"), so they are redacted too.
-  const reasons = input.reasons.map((r) => redactor.text(r, counts));
-  const error =
-    input.error_message === undefined ? undefined : redactor.text(input.error_message, counts);
-  let args = input.arguments === undefined ? undefined : redactor.value(input.arguments, counts);
+  const red = redactFields(input, redactor, counts);
+  let args = red.arguments;
   let truncated: true | undefined;
   if (input.decision === 'deny' && args !== undefined) {
     const text = canonicalize(args);
@@ -97,7 +98,6 @@ export function buildRecord(
       truncated = true;
     }
   }
-  const headers = input.headers === undefined ? undefined : redactor.headers(input.headers, counts);
   return {
     arguments: args,
     arguments_truncated: truncated,
@@ -105,18 +105,21 @@ export function buildRecord(
     decision: input.decision,
     decision_id: input.decision_id ?? randomUUID(),
     duration_ms: input.duration_ms,
-    error,
+    error: red.error,
     error_code: input.error_code,
-    headers,
-    method: input.method,
+    error_data: red.error_data,
+    headers: red.headers,
+    meta: red.meta,
+    method: red.method,
+    notifications: red.notifications,
     outcome: input.outcome,
     policy_revision: input.policy_revision,
-    reasons,
+    reasons: red.reasons,
     redactions: counts,
-    request_id: input.request_id,
+    request_id: red.request_id,
     result,
     route: input.route,
-    session: input.session,
+    session: red.session,
     sizes: {
       arguments_bytes: byteLength(input.arguments),
       result_bytes: summary?.bytes ?? 0,
@@ -124,7 +127,7 @@ export function buildRecord(
     status: input.status,
     subject: input.subject,
     time: input.time,
-    tool: input.tool,
+    tool: red.tool,
     upstream: input.upstream,
     upstream_state: input.upstream_state,
     v: RECORD_VERSION,

@@ -165,7 +165,7 @@ export function buildConfig(
         ? { advertise_url: raw.sessions.advertise_url.replace(/\/+$/, '') }
         : {}),
     },
-    audit: parseAuditConfig(raw.audit ?? undefined, 'audit'),
+    audit: parseAuditConfig(raw.audit ?? undefined, 'audit', raw.decision_logs ?? undefined),
     log: {
       level: raw.log?.level ?? 'info',
       ...(raw.log?.format ? { format: raw.log.format } : {}),

@@ -10,6 +10,7 @@ import { buildPolicyInput } from '../policy/input.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import type { ResolvedTool } from '../upstream/tools.ts';
 import type { PolicyDecider } from './policy-port.ts';
+import type { PolicyEvaluation } from '../audit/decision-log/event.ts';
 
 export type CallDecision = (
   | { ok: true; reasons: [] }
@@ -20,6 +21,8 @@ export type CallDecision = (
   /** Revision of the policy bundle that decided, when the policy was consulted: a bundle swap
    *  between the request's start and its decision must not mislabel the audit record. */
   revision?: string;
+  /** The evaluation itself (input, result, time), for OPA-format decision logs. */
+  policy?: PolicyEvaluation;
 };
 
 /** What the Authorizer needs of the registry (src/registry): holds and argument checks. */
@@ -67,6 +70,14 @@ export class Authorizer {
     return this.policy.revision;
   }
 
+  /** Decisions carry their evaluation only when something logs them in OPA's format. */
+  private get logsDecisions(): boolean {
+    const a = this.config.audit as WardenConfig['audit'] | undefined;
+    return (
+      a !== undefined && (a.decision_logs !== undefined || a.sinks.some((s) => s.format === 'opa'))
+    );
+  }
+
   private input(ctx: CallContext) {
     return buildPolicyInput({
       method: 'tools/call',
@@ -92,12 +103,15 @@ export class Authorizer {
   }
 
   authorizeCall(ctx: CallContext): CallDecision {
-    const seen: { revision?: string } = {};
+    const seen: { revision?: string; policy?: PolicyEvaluation } = {};
     const d = this.decideCall(ctx, seen);
-    return seen.revision === undefined ? d : { ...d, revision: seen.revision };
+    return seen.revision === undefined && seen.policy === undefined ? d : { ...d, ...seen };
   }
 
-  private decideCall(ctx: CallContext, seen: { revision?: string }): CallDecision {
+  private decideCall(
+    ctx: CallContext,
+    seen: { revision?: string; policy?: PolicyEvaluation },
+  ): CallDecision {
     const tool = ctx.tool && !ctx.tool.hidden ? ctx.tool : undefined;
     if (tool) {
       const scopes = this.auth.authorizeScopes(
@@ -118,8 +132,15 @@ export class Authorizer {
       const gate = this.registry?.gate?.(ctx.upstream, tool.name);
       if (gate && !gate.ok) return { ok: false, kind: 'policy', reasons: [gate.reason] };
     }
-    const d = this.policy.decide(this.input({ ...ctx, tool }));
-    seen.revision = d.revision;
+    const input = this.input({ ...ctx, tool });
+    const t0 = this.logsDecisions ? process.hrtime.bigint() : 0n;
+    const d = this.policy.decide(input);
+    if (d.revision !== undefined) seen.revision = d.revision;
+    if (this.logsDecisions) {
+      const { revision: _r, ...result } = d;
+      const eval_ns = Number(process.hrtime.bigint() - t0);
+      seen.policy = { path: this.config.policy.entrypoint, input, result, eval_ns };
+    }
     if (d.allow) {
       // After the policy, so a caller it denies learns nothing about the tool's schema.
       const v = tool && this.registry?.validateArguments?.(ctx.upstream, tool.name, ctx.arguments);

@@ -325,6 +325,8 @@ async function stages(
         : undefined;
     if (route.kind === 'proxy' && era.era === 'legacy') route.proxy.checkSession(req, msg, subject);
     if (session?.id) rec.session = session.id;
+    const meta = (msg?.params as { _meta?: unknown } | undefined)?._meta;
+    if (meta !== undefined) rec.meta = meta; // client-chosen: redacted with the record
 
     if (msg?.method === 'tools/call' && isRequest(msg)) {
       const { decision: d, upstream, tool } = authorizeOne(route, msg, subject, resource);
@@ -333,6 +335,7 @@ async function stages(
       rec.arguments = (msg.params ?? {}).arguments;
       rec.decision = d.ok ? 'allow' : 'deny';
       if (d.revision) rec.policy_revision = d.revision;
+      if (d.policy) rec.policy = d.policy; // for OPA-format decision logs
       rec.reasons = d.reasons;
       activeSpan()?.setAttributes({
         'mcp.tool': tool,
@@ -383,6 +386,8 @@ async function stages(
               rec.error_code = out.answer.error.code;
               if (typeof out.answer.error.message === 'string')
                 rec.error_message = out.answer.error.message;
+              const data = (out.answer.error as { data?: unknown }).data;
+              if (data !== undefined) rec.error_data = data; // upstream-chosen: redacted
             } else if (out.answer?.result !== undefined) {
               // A tools/call's result, or the one a finished task carries (tasks/get).
               const result =

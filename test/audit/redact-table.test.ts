@@ -131,17 +131,19 @@ describe('redaction table', () => {
     expect(input.user.email).toBe('zoe@example.com'); // the input is not modified
   });
 
-  it('never lets a finding span two JSON strings', () => {
+  it('never lets a pattern finding span two JSON strings; split digit runs are joined', () => {
     const out = r.value([
-      '4111 1111',
-      '1111 1111',
+      'ok',
       '-----BEGIN PRIVATE KEY-----',
       'x -----END PRIVATE KEY-----',
+      '4111 1111',
+      '1111 1111',
     ]);
-    expect(out[0]).toBe('4111 1111');
-    expect(out[1]).toBe('1111 1111');
-    expect(out[2]).toBe('[REDACTED:private_key]');
-    expect(out[3]).toBe('x -----END PRIVATE KEY-----');
+    expect(out[1]).toBe('[REDACTED:private_key]');
+    expect(out[2]).toBe('x -----END PRIVATE KEY-----');
+    // A card split over two adjacent strings (split.ts) is one finding, both parts replaced.
+    expect(out[3]).toBe('[REDACTED:card]');
+    expect(out[4]).toBe('[REDACTED:card]');
   });
 
   it('redacts an MCP result: text, structuredContent, embedded resources; leaves base64', () => {

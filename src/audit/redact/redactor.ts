@@ -12,6 +12,8 @@ import RE2 from 're2';
 import type { Detector } from './patterns.ts';
 import { compileFieldRules } from './fields.ts';
 import { createCursor } from './cursor.ts';
+import { mayNormalize, normalizeText } from './normalize.ts';
+import { MAX_RUN, splitKind, splitPart } from './split.ts';
 
 export type RedactionCounts = Record<string, number>;
 
@@ -112,14 +114,16 @@ export function createRedactor(
       // mislabeled as an earlier one, never missed.
       const d = single ? 0 : firstId(which.match(view.subarray(start, end)));
       const det = detectors[d];
-      const len = det.validate ? det.validate(view, start, end) : end - start;
-      if (len === 0) {
+      const v = det.validate ? det.validate(view, start, end) : end - start;
+      if (v === 0) {
         // Rejected (bad checksum, part of a longer run): another finding may start just after.
         from = start + 1;
         continue;
       }
-      spans.push({ start, end: start + len, detector: d });
-      from = start + len;
+      // A validator may keep a label in front of the finding ("SSN: ", "password=").
+      const [s0, e0] = typeof v === 'number' ? [start, start + v] : v;
+      spans.push({ start: s0, end: e0, detector: d });
+      from = e0;
       if (counts) counts[det.kind] = (counts[det.kind] ?? 0) + 1;
     }
     return spans;
@@ -139,7 +143,12 @@ export function createRedactor(
 
   const text = (s: string, counts?: RedactionCounts): string => {
     if (!candidate(s)) return s;
-    const buf = Buffer.from(s, 'utf8');
+    let buf = Buffer.from(s, 'utf8');
+    // Scanned in normalized form; a value with no finding comes back exactly as it was.
+    if (mayNormalize(s, buf.length === s.length)) {
+      const n = normalizeText(s);
+      if (n !== s) buf = Buffer.from(n, 'utf8');
+    }
     const spans = scan(buf, counts);
     return spans.length === 0 ? s : rebuild(buf, 0, buf.length, spans, 0);
   };
@@ -178,6 +187,38 @@ export function createRedactor(
       ends.push(offset);
       offset += 1;
     };
+    // Runs of adjacent digit-group strings (split.ts): a run remembers where its members'
+    // slots begin, so a run that forms a finding replaces its members whole and drops their
+    // slots from the joined scan.
+    interface Run {
+      members: Array<string | number>;
+      digits: string[];
+      slots: number;
+      offset: number;
+    }
+    const extend = (
+      run: Run | null,
+      out: Slot['target'],
+      at: string | number,
+      s: string,
+    ): Run | null => {
+      const d = splitPart(s);
+      if (d === null) return close(run, out);
+      if (run === null) return { members: [at], digits: [d], slots: strings.length, offset };
+      run.members.push(at);
+      run.digits.push(d);
+      return run;
+    };
+    const close = (run: Run | null, out: Slot['target']): null => {
+      if (run === null || run.members.length < 2) return null;
+      const kind = splitKind(run.digits.length > MAX_RUN ? [] : run.digits);
+      if (kind === null) return null;
+      for (const m of run.members) (out as Record<string, unknown>)[m] = replacement(kind);
+      if (counts) counts[kind] = (counts[kind] ?? 0) + 1;
+      strings.length = targets.length = keys.length = ends.length = run.slots;
+      offset = run.offset;
+      return null;
+    };
     const walk = (x: unknown, depth: number): unknown => {
       if (x === null || typeof x !== 'object') return x;
       if (depth >= MAX_DEPTH) {
@@ -193,16 +234,23 @@ export function createRedactor(
       }
       if (Array.isArray(x)) {
         const out: unknown[] = new Array(x.length);
+        let run: Run | null = null;
         for (let i = 0; i < x.length; i++) {
           const e = x[i];
           if (typeof e === 'string') {
             out[i] = e;
+            run = extend(run, out, i, e);
             if (candidate(e)) take(out, i, e);
-          } else out[i] = walk(e, depth + 1);
+          } else {
+            run = close(run, out);
+            out[i] = walk(e, depth + 1);
+          }
         }
+        close(run, out);
         return out;
       }
       const out: Record<string, unknown> = {};
+      let run: Run | null = null;
       const src = x as Record<string, unknown>;
       // Object.keys + index: Object.entries allocates a pair per member.
       const ks = Object.keys(src);
@@ -216,21 +264,57 @@ export function createRedactor(
         const rule = known !== undefined ? known.rule : fieldRule(k);
         if (known === undefined && name === k && keyInfo.size < 4096) keyInfo.set(k, { rule });
         if (rule !== null) {
+          run = close(run, out);
           out[name] = replacement(rule);
           if (counts) counts[rule] = (counts[rule] ?? 0) + 1;
         } else if (typeof e === 'string') {
           out[name] = e;
-          if (!(skipBinary && BINARY_KEYS.has(k)) && candidate(e)) take(out, name, e);
-        } else out[name] = walk(e, depth + 1);
+          if (skipBinary && BINARY_KEYS.has(k)) {
+            run = close(run, out);
+            continue;
+          }
+          run = extend(run, out, name, e);
+          if (candidate(e)) take(out, name, e);
+        } else {
+          run = close(run, out);
+          out[name] = walk(e, depth + 1);
+        }
       }
+      close(run, out);
       return out;
     };
     const copy = walk(v, 0);
     if (ends.length === 0) return copy;
     // Pass 2: one scan, then write the redacted strings back into the copy.
-    const joined = strings.join('\u0000');
-    const buf = Buffer.from(joined, 'utf8');
-    if (buf.length !== joined.length) {
+    let joined = strings.join('\u0000');
+    let buf = Buffer.from(joined, 'utf8');
+    let ascii = buf.length === joined.length;
+    if (mayNormalize(joined, ascii)) {
+      // The scan sees each string normalized; the copy keeps the originals, and only strings
+      // with a finding are rewritten (from their normalized form) below.
+      let changed = false;
+      for (let k = 0; k < strings.length; k++) {
+        const n = normalizeText(strings[k]);
+        if (n !== strings[k]) {
+          strings[k] = n;
+          changed = true;
+        }
+      }
+      if (changed) {
+        joined = strings.join('\u0000');
+        buf = Buffer.from(joined, 'utf8');
+        ascii = buf.length === joined.length;
+        if (ascii) {
+          let at = 0;
+          for (let k = 0; k < ends.length; k++) {
+            at += strings[k].length;
+            ends[k] = at;
+            at++;
+          }
+        }
+      }
+    }
+    if (!ascii) {
       let at = 0;
       for (let k = 0; k < ends.length; k++) {
         at += Buffer.byteLength(strings[k], 'utf8');

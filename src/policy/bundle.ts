@@ -511,4 +511,3 @@ export function wasmDataPages(wasm: Uint8Array): number {
   }
   return Math.ceil(end / 65536);
 }
-

@@ -12,8 +12,11 @@ import type { Module, RegoVersion } from '../rego/ast.ts';
 import { compileModules, compileParsed, type SourceFile } from '../rego/compile.ts';
 import { PolicyErrorCode as Code, policyUserError } from './errors.ts';
 import { normalizeEntryPath, packTarball, unpackTarball } from './tarball.ts';
+import { wasmMemoryLimits } from './wasm-memory.ts';
+import { manifestVersions, parseManifest, regoVersions } from './manifest-versions.ts';
 
 export { normalizeEntryPath, unpackTarball } from './tarball.ts';
+export { wasmDataPages, wasmMemoryLimits } from './wasm-memory.ts';
 
 export const DEFAULT_ENTRYPOINT = 'mcp/authz/decision';
 
@@ -311,75 +314,6 @@ export async function readBundle(
   };
 }
 
-function parseManifest(text: string, where: string): Record<string, unknown> {
-  let m: unknown;
-  try {
-    m = JSON.parse(text);
-  } catch (e) {
-    throw policyUserError(Code.BUNDLE_INVALID, `invalid .manifest: ${(e as Error).message}`, {
-      where,
-    });
-  }
-  if (!isObject(m))
-    throw policyUserError(Code.BUNDLE_INVALID, 'invalid .manifest: not an object', { where });
-  return m;
-}
-
-/** The Rego version of each file, from a bundle manifest's `rego_version` (0 or 1) and
- *  `file_rego_versions` (path or glob, from the bundle root → 0 or 1), as OPA's bundle loader
- *  reads them (https://www.openpolicyagent.org/docs/management-bundles#bundle-file-format);
- *  files it does not version get `fallback`. Returns 'v0' | 'v1' | undefined (= v1). */
-function regoVersions(
-  manifest: Record<string, unknown>,
-  fallback: RegoVersion | undefined,
-  where: string,
-): (file: string) => RegoVersion | undefined {
-  const bad = (msg: string) =>
-    policyUserError(Code.BUNDLE_INVALID, `invalid .manifest: ${msg}`, { where });
-  const version = (v: unknown, key: string): RegoVersion => {
-    if (v === 0) return 'v0';
-    if (v === 1) return 'v1';
-    throw bad(`${key} must be 0 or 1`);
-  };
-  const base =
-    manifest.rego_version === undefined ? fallback : version(manifest.rego_version, 'rego_version');
-  const perFile: [RegExp, RegoVersion][] = [];
-  const fv = manifest.file_rego_versions;
-  if (fv !== undefined) {
-    if (!isObject(fv)) throw bad('file_rego_versions must be an object');
-    for (const [glob, v] of Object.entries(fv)) {
-      perFile.push([globRegExp(glob), version(v, `file_rego_versions[${JSON.stringify(glob)}]`)]);
-    }
-  }
-  return (file) => {
-    const rel = file.replace(/^\/+/, '');
-    return perFile.find(([re]) => re.test(rel))?.[1] ?? base;
-  };
-}
-
-/** A manifest path glob (`*` within a segment, `**` across) → RegExp on root-relative paths. */
-function globRegExp(glob: string): RegExp {
-  const g = glob.replace(/^\/+/, '');
-  let re = '';
-  for (let i = 0; i < g.length; i++) {
-    const c = g[i];
-    if (c === '*' && g[i + 1] === '*') {
-      re += '.*';
-      i++;
-    } else if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
-
-/** `rego_version: 0` in the manifest of a build whose sources are all Rego v0 (what OPA
- *  records); nothing otherwise (the module is compiled, the versions only tell readers). */
-function manifestVersions(files: SourceFile[] | Module[]): Record<string, unknown> {
-  const allV0 = files.length > 0 && files.every((f) => f.regoVersion === 'v0');
-  return allV0 ? { rego_version: 0 } : {};
-}
-
 /** Serialises an artifact as an OPA bundle: /.manifest, /data.json, /policy.wasm, gzipped.
  *  Headers carry a fixed mtime and owner so the same policy always yields the same bytes. */
 export function writeBundle(artifact: PolicyArtifact): Buffer {
@@ -390,125 +324,3 @@ export function writeBundle(artifact: PolicyArtifact): Buffer {
     ['/policy.wasm', artifact.wasm],
   ]);
 }
-
-/** The limits of the module's imported memory (`env.memory`), read from its import section
- *  (WebAssembly core spec §5.5.5 import section, §5.3.7 limits). The SDK creates the memory,
- *  so it must be at least the declared minimum; `opa build` modules declare 2 pages. */
-export function wasmMemoryLimits(wasm: Uint8Array): { min: number; max?: number } | undefined {
-  let pos = 8; // magic + version
-  const u32 = (): number => {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      const b = wasm[pos++];
-      if (b === undefined) throw new RangeError('truncated');
-      result += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) return result;
-      shift += 7;
-    }
-  };
-  const name = (): string => {
-    const len = u32();
-    const s = new TextDecoder().decode(wasm.subarray(pos, pos + len));
-    pos += len;
-    return s;
-  };
-  const limits = (): { min: number; max?: number } => {
-    const flags = wasm[pos++];
-    const min = u32();
-    return flags & 1 ? { min, max: u32() } : { min };
-  };
-  try {
-    while (pos < wasm.length) {
-      const id = wasm[pos++];
-      const size = u32();
-      const end = pos + size;
-      if (id !== 2) {
-        pos = end;
-        continue;
-      }
-      for (let n = u32(); n > 0; n--) {
-        const mod = name();
-        const field = name();
-        const kind = wasm[pos++];
-        if (kind === 0) u32();
-        else if (kind === 1) {
-          pos++;
-          limits();
-        } else if (kind === 2) {
-          const l = limits();
-          if (mod === 'env' && field === 'memory') return l;
-        } else if (kind === 3) pos += 2;
-        else if (kind === 4) {
-          pos++;
-          u32();
-        } else return undefined;
-      }
-      return undefined;
-    }
-  } catch {
-    return undefined; // malformed: WebAssembly.Module will say why
-  }
-  return undefined;
-}
-
-/** Memory pages the module's active data segments reach (WebAssembly core spec §5.5.14 data
- *  section: an i32.const offset, then the bytes). `opa build` declares a minimum (2–3 pages)
- *  that a large policy's data outgrows, so the memory must be sized from the segments, as the
- *  JS SDK's larger default does by chance. 0 when the module has none or is malformed. */
-export function wasmDataPages(wasm: Uint8Array): number {
-  let pos = 8;
-  const u32 = (): number => {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      const b = wasm[pos++];
-      if (b === undefined) throw new RangeError('truncated');
-      result += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) return result;
-      shift += 7;
-    }
-  };
-  const i32Const = (): number | undefined => {
-    if (wasm[pos++] !== 0x41) return undefined; // only i32.const offsets (a global.get: unknown)
-    let result = 0;
-    let shift = 0;
-    let b: number;
-    do {
-      b = wasm[pos++];
-      if (b === undefined) throw new RangeError('truncated');
-      result |= (b & 0x7f) << shift;
-      shift += 7;
-    } while (b & 0x80);
-    if (shift < 32 && b & 0x40) result |= ~0 << shift;
-    if (wasm[pos++] !== 0x0b) return undefined;
-    return result >>> 0;
-  };
-  let end = 0;
-  try {
-    while (pos < wasm.length) {
-      const id = wasm[pos++];
-      const size = u32();
-      const next = pos + size;
-      if (id === 11) {
-        for (let n = u32(); n > 0; n--) {
-          const flags = u32();
-          if (flags === 1) {
-            pos += u32(); // passive: no place in memory
-            continue;
-          }
-          if (flags === 2) u32(); // memory index
-          const offset = i32Const();
-          const len = u32();
-          pos += len;
-          if (offset !== undefined) end = Math.max(end, offset + len);
-        }
-      }
-      pos = next;
-    }
-  } catch {
-    return 0;
-  }
-  return Math.ceil(end / 65536);
-}
-

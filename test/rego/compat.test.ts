@@ -74,6 +74,27 @@ s if { x := {}; not x.missing == false }`,
     expect(r['t/p']).toEqual([1, 2]);
   });
 
+  it('keeps non-string object keys through the object builtins', async () => {
+    const r = await evalRego(
+      `package t
+a := object.get({0: "a"}, 0, "x")
+b := object.keys({0: "a", "k": 1, [1]: 2})
+c := object.remove({0: "a", "k": 1}, [0])
+d := object.get({"a": {1: "x"}}, ["a", 1], "no")
+e := object.get({"0": "s"}, 0, "none")
+f := json.marshal({0: "a"})`,
+      ['t/a', 't/b', 't/c', 't/d', 't/e', 't/f'],
+    );
+    expect(r).toEqual({
+      't/a': 'a',
+      't/b': [0, 'k', [1]],
+      't/c': { k: 1 },
+      't/d': 'x',
+      't/e': 'none',
+      't/f': '{"0":"a"}',
+    });
+  });
+
   it('ships no future.keywords.not, as OPA does not', () => {
     expect(() => parseModule('p.rego', 'package t\nimport future.keywords.not')).toThrow(
       /must be one of \[contains every if in\]/,

@@ -73,10 +73,10 @@ const implementations: Record<string, HostBuiltin> = {
 
 /** Decodes tagged sets in the arguments, encodes sets in the result, and turns an unexpected
  *  exception into undefined: a builtin must never abort the policy evaluation. */
-function wrap(fn: HostBuiltin): HostBuiltin {
+function wrap(fn: HostBuiltin, keyed = false): HostBuiltin {
   return (...args: unknown[]) => {
     try {
-      const out = fn(...args.map(decodeArg));
+      const out = fn(...args.map((a) => decodeArg(a, keyed)));
       return out === undefined ? undefined : toWire(encodeResult(out));
     } catch {
       return undefined;
@@ -103,10 +103,13 @@ export const plannerHelpers: Record<string, HostBuiltin> = {
   [hostAlias('walk')]: walkPairs,
 };
 
+/** The builtins that read objects with keys of any type (values.ts KeyedObject). */
+const KEYED = new Set(['object.get', 'object.keys', 'object.remove', 'object.filter']);
+
 /** Every host builtin by its OPA name (plus the `warden:` aliases of SDK_SHADOWED), ready for
  *  `loadPolicy(wasm, memory, hostBuiltins)`. */
 export const hostBuiltins: Record<string, HostBuiltin> = Object.fromEntries([
-  ...Object.entries(implementations).map(([name, fn]) => [name, wrap(fn)]),
+  ...Object.entries(implementations).map(([name, fn]) => [name, wrap(fn, KEYED.has(name))]),
   ...SDK_SHADOWED.map((name) => [hostAlias(name), wrap(implementations[name])]),
   ...Object.entries(plannerHelpers).map(([name, fn]) => [name, wrap(fn)]),
 ]);

@@ -1,16 +1,52 @@
-// object.* builtins (OPA topdown/object.go, sets.go). Objects reach the host with string keys
-// only (they are JSON), and sets as arrays in OPA's sort order.
-import { compare, equal, isArr, isInt, isObj, isSetArray, regoSet } from './values.ts';
+// object.* builtins (OPA topdown/object.go, sets.go). Objects reach the host as JSON objects,
+// or, when a key is not a string, as KeyedObject (values.ts); sets as arrays in OPA's order.
+import {
+  compare,
+  equal,
+  isArr,
+  isInt,
+  isObj,
+  isSetArray,
+  keyOf,
+  KeyedObject,
+  regoSet,
+} from './values.ts';
 
 type Fn = (...args: any[]) => unknown;
 type Obj = Record<string, unknown>;
 
-/** The keys named by an array, set or object argument (object.remove / object.filter). */
+/** The keys named by an array, set or object argument (object.remove / object.filter), as
+ *  keyOf texts so that keys of any type compare by value. */
 function keySet(v: unknown): Set<string> | undefined {
-  if (isObj(v)) return new Set(Object.keys(v));
-  if (!isArr(v)) return undefined;
-  // Non-string keys cannot occur in a JSON object, so they can never match: just drop them.
-  return new Set(v.filter((k): k is string => typeof k === 'string'));
+  const e = entriesOf(v);
+  if (e) return new Set(e.map(([k]) => keyOf(k)));
+  return isArr(v) ? new Set(v.map(keyOf)) : undefined;
+}
+
+/** An object's entries, whatever its keys; undefined for a non-object. */
+function entriesOf(v: unknown): [unknown, unknown][] | undefined {
+  if (v instanceof KeyedObject) return v.entries;
+  return isObj(v) ? Object.entries(v) : undefined;
+}
+
+/** The entries kept, in the representation of `like`. */
+function sameKind(like: unknown, entries: [unknown, unknown][]): unknown {
+  return like instanceof KeyedObject
+    ? new KeyedObject(entries)
+    : Object.fromEntries(entries as [string, unknown][]);
+}
+
+/** One step into an object by key (any key type) or an array by index. */
+function step(cur: unknown, p: unknown): { found: boolean; value?: unknown } {
+  if (cur instanceof KeyedObject) {
+    const hit = cur.entries.find(([k]) => equal(k, p));
+    return hit ? { found: true, value: hit[1] } : { found: false };
+  }
+  if (isObj(cur) && typeof p === 'string' && Object.prototype.hasOwnProperty.call(cur, p)) {
+    return { found: true, value: cur[p] };
+  }
+  if (isArr(cur) && isInt(p) && p >= 0 && p < cur.length) return { found: true, value: cur[p] };
+  return { found: false };
 }
 
 function union(a: Obj, b: Obj): Obj {
@@ -59,36 +95,40 @@ export function subset(sup: unknown, sub: unknown): boolean {
 function find(v: unknown, path: unknown[]): { found: boolean; value?: unknown } {
   let cur = v;
   for (const p of path) {
-    if (isObj(cur) && typeof p === 'string' && Object.prototype.hasOwnProperty.call(cur, p)) {
-      cur = cur[p];
-    } else if (isArr(cur) && isInt(p) && p >= 0 && p < cur.length) {
-      cur = cur[p];
-    } else return { found: false };
+    const r = step(cur, p);
+    if (!r.found) return r;
+    cur = r.value;
   }
   return { found: true, value: cur };
 }
 
 export const objectBuiltins: Record<string, Fn> = {
   'object.get': (obj: unknown, key: unknown, dflt: unknown) => {
-    if (!isObj(obj)) return undefined;
-    if (isArr(key)) {
-      const r = find(obj, key);
-      return r.found ? r.value : dflt;
-    }
-    return typeof key === 'string' && Object.prototype.hasOwnProperty.call(obj, key)
-      ? obj[key]
-      : dflt;
+    if (!entriesOf(obj)) return undefined;
+    const r = isArr(key) ? find(obj, key) : step(obj, key);
+    return r.found ? r.value : dflt;
   },
-  'object.keys': (obj: unknown) => (isObj(obj) ? regoSet(Object.keys(obj)) : undefined),
+  'object.keys': (obj: unknown) => {
+    const e = entriesOf(obj);
+    return e ? regoSet(e.map(([k]) => k)) : undefined;
+  },
   'object.remove': (obj: unknown, keys: unknown) => {
     const ks = keySet(keys);
-    if (!isObj(obj) || !ks) return undefined;
-    return Object.fromEntries(Object.entries(obj).filter(([k]) => !ks.has(k)));
+    const e = entriesOf(obj);
+    if (!e || !ks) return undefined;
+    return sameKind(
+      obj,
+      e.filter(([k]) => !ks.has(keyOf(k))),
+    );
   },
   'object.filter': (obj: unknown, keys: unknown) => {
     const ks = keySet(keys);
-    if (!isObj(obj) || !ks) return undefined;
-    return Object.fromEntries(Object.entries(obj).filter(([k]) => ks.has(k)));
+    const e = entriesOf(obj);
+    if (!e || !ks) return undefined;
+    return sameKind(
+      obj,
+      e.filter(([k]) => ks.has(keyOf(k))),
+    );
   },
   'object.union': (a: unknown, b: unknown) => (isObj(a) && isObj(b) ? union(a, b) : undefined),
   'object.union_n': (objs: unknown) => {

@@ -63,7 +63,14 @@ export const isNum = (v: unknown): v is number => typeof v === 'number' && Numbe
 export const isInt = (v: unknown): v is number => isNum(v) && Number.isInteger(v);
 export const isArr = (v: unknown): v is Json[] => Array.isArray(v);
 export const isObj = (v: unknown): v is { [k: string]: Json } =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof KeyedObject);
+
+/** An object with a key that is not a string (`{0: "a"}`, `{[1]: 2}`): the runtime hands it
+ *  over as {"__rego_object__": [[k, v], …]}, since JSON keys are strings. Only the object
+ *  builtins that look at keys accept it; it goes back out in the same shape. */
+export class KeyedObject {
+  constructor(readonly entries: [unknown, unknown][]) {}
+}
 
 /** Rego's type order: null < boolean < number < string < array/set < object. */
 function rank(v: unknown): number {
@@ -207,23 +214,50 @@ function isSetShape(v: unknown): v is RegoSetJson {
   return keys.length === 1 && keys[0] === '__rego_set__' && Array.isArray(v.__rego_set__);
 }
 
+function isKeyedShape(v: unknown): v is { __rego_object__: [unknown, unknown][] } {
+  if (!isObj(v)) return false;
+  const keys = Object.keys(v);
+  return (
+    keys.length === 1 &&
+    keys[0] === '__rego_object__' &&
+    Array.isArray(v.__rego_object__) &&
+    v.__rego_object__.every((p) => Array.isArray(p) && p.length === 2)
+  );
+}
+
 /** Set-shaped objects → tagged arrays, recursively (the input is not modified). */
-export function decodeArg(v: unknown): unknown {
+export function decodeArg(v: unknown, keyed = false): unknown {
+  if (isKeyedShape(v)) {
+    // Builtins that do not look at keys get the JSON object they always got: each key that is
+    // not a string as its JSON text.
+    if (!keyed) {
+      return Object.fromEntries(
+        v.__rego_object__.map(([k, x]) => [
+          typeof k === 'string' ? k : JSON.stringify(k),
+          decodeArg(x, false),
+        ]),
+      );
+    }
+    return new KeyedObject(
+      v.__rego_object__.map(([k, x]) => [decodeArg(k, true), decodeArg(x, true)]),
+    );
+  }
+  const dec = (x: unknown) => decodeArg(x, keyed);
   if (isSetShape(v)) {
-    const arr = v.__rego_set__.map(decodeArg);
+    const arr = v.__rego_set__.map(dec);
     setArrays.add(arr);
     return arr;
   }
-  if (Array.isArray(v)) return v.some(needsDecode) ? v.map(decodeArg) : v;
+  if (Array.isArray(v)) return v.some(needsDecode) ? v.map(dec) : v;
   if (isObj(v)) {
     if (!Object.values(v).some(needsDecode)) return v;
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, decodeArg(x)]));
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, dec(x)]));
   }
   return v;
 }
 
 function needsDecode(v: unknown): boolean {
-  if (isSetShape(v)) return true;
+  if (isSetShape(v) || isKeyedShape(v)) return true;
   if (Array.isArray(v)) return v.some(needsDecode);
   if (isObj(v)) return Object.values(v).some(needsDecode);
   return false;
@@ -231,6 +265,12 @@ function needsDecode(v: unknown): boolean {
 
 /** Tagged arrays → set shape, recursively; everything else unchanged. */
 export function encodeResult(v: unknown): unknown {
+  if (v instanceof KeyedObject) {
+    if (v.entries.every(([k]) => typeof k === 'string')) {
+      return Object.fromEntries(v.entries.map(([k, x]) => [k, encodeResult(x)]));
+    }
+    return { __rego_object__: v.entries.map(([k, x]) => [encodeResult(k), encodeResult(x)]) };
+  }
   if (Array.isArray(v)) {
     const items = v.map(encodeResult);
     return setArrays.has(v) ? { __rego_set__: items } : items;

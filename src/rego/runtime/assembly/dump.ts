@@ -238,8 +238,23 @@ export function dumpValue(v: usize, regoSyntax: bool): void {
     }
     case T_OBJECT: {
       let n = len(v);
-      put(123);
       let e = elems(v);
+      // An object with a key that is not a string, handed to a host builtin, keeps its keys:
+      // {"__rego_object__": [[k, v], ...]} (src/rego/builtins/values.ts reads and writes it).
+      if (!regoSyntax && inBuiltinCall && hasNonStringKey(v)) {
+        putAscii('{"__rego_object__":[');
+        for (let i: u32 = 0; i < n; i++) {
+          if (i > 0) put(44);
+          put(91);
+          dumpValue(<usize>load<u32>(e + (<usize>i << 3)), false);
+          put(44);
+          dumpValue(<usize>load<u32>(e + (<usize>i << 3), 4), false);
+          put(93);
+        }
+        putAscii(']}');
+        return;
+      }
+      put(123);
       for (let i: u32 = 0; i < n; i++) {
         if (i > 0) {
           put(44);
@@ -265,6 +280,14 @@ export function dumpValue(v: usize, regoSyntax: bool): void {
       return;
     }
   }
+}
+
+function hasNonStringKey(o: usize): bool {
+  let e = elems(o);
+  for (let i: u32 = 0; i < len(o); i++) {
+    if (tag(<usize>load<u32>(e + (<usize>i << 3))) != T_STRING) return true;
+  }
+  return false;
 }
 
 /** A whole value as a NUL-terminated string. */

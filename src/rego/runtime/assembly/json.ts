@@ -134,7 +134,9 @@ function object(): usize {
 function maybeSet(o: usize): usize {
   let k = objKey(o, 0);
   let v = objVal(o, 0);
-  if (load<u8>(k) != T_STRING || len(k) != 12 || load<u8>(v) != T_ARRAY) return o;
+  if (load<u8>(k) != T_STRING || load<u8>(v) != T_ARRAY) return o;
+  if (len(k) == 15) return maybeObject(o);
+  if (len(k) != 12) return o;
   let p = strPtr(k);
   let name = '__rego_set__';
   for (let i = 0; i < 12; i++) if (load<u8>(p + <usize>i) != <u8>name.charCodeAt(i)) return o;
@@ -143,6 +145,31 @@ function maybeSet(o: usize): usize {
   store<u32>(s, len(v), 4);
   sortColl(s);
   return s;
+}
+
+/** `{"__rego_object__": [[k, v], ..]}` from a host builtin: an object with keys of any type. */
+function maybeObject(o: usize): usize {
+  let k = objKey(o, 0);
+  let v = objVal(o, 0);
+  let p = strPtr(k);
+  let name = '__rego_object__';
+  for (let i = 0; i < 15; i++) if (load<u8>(p + <usize>i) != <u8>name.charCodeAt(i)) return o;
+  let n = len(v);
+  let e = elems(v);
+  for (let i: u32 = 0; i < n; i++) {
+    let pair = <usize>load<u32>(e + (<usize>i << 2));
+    if (load<u8>(pair) != T_ARRAY || len(pair) != 2) return o;
+  }
+  let out = newColl(T_OBJECT, n);
+  for (let i: u32 = 0; i < n; i++) {
+    let pair = <usize>load<u32>(e + (<usize>i << 2));
+    let pe = elems(pair);
+    store<u32>(elems(out) + (<usize>i << 3), load<u32>(pe));
+    store<u32>(elems(out) + (<usize>i << 3), load<u32>(pe + 4), 4);
+  }
+  store<u32>(out, n, 4);
+  sortColl(out);
+  return out;
 }
 
 function setRest(first: usize): usize {

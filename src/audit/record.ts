@@ -66,6 +66,8 @@ export function buildRecord(
   input: AuditInput,
   redactor: Redactor,
   keepResults: boolean,
+  /** The chain key's id, for a keyed chain (hashed with the record). */
+  kid?: string,
 ): Record<string, unknown> {
   const counts: RedactionCounts = {};
   const summary = input.result ?? summarize(input.result_value);
@@ -99,6 +101,7 @@ export function buildRecord(
     error,
     error_code: input.error_code,
     headers,
+    kid,
     method: input.method,
     outcome: input.outcome,
     policy_revision: input.policy_revision,

@@ -155,7 +155,7 @@ export async function createAuditor(
    *  overshoots the bound by that one record. */
   const waitsForRoom = cfg.on_full === 'block' && remotes.length > 0;
   const prepare = async (input: AuditInput) => {
-    const body = buildRecord(input, redactor, cfg.results === 'full');
+    const body = buildRecord(input, redactor, cfg.results === 'full', kid);
     if (waitsForRoom) {
       const estimate = canonicalize(body).length + SEAL_OVERHEAD;
       for (const q of remotes) await q.waitForSpace(estimate);
@@ -164,7 +164,6 @@ export async function createAuditor(
   };
   /** Seals a built record onto the chain: synchronous, so lines reach every sink in seq order. */
   const sealLine = (body: ReturnType<typeof buildRecord>): string => {
-    if (kid !== undefined) body.kid = kid;
     const { line } = seal(head, body, hasher);
     typical = Math.round(typical * 0.9 + line.length * 0.1);
     total++;
@@ -200,7 +199,7 @@ export async function createAuditor(
         try {
           const body = waitsForRoom
             ? await prepare(input)
-            : buildRecord(input, redactor, cfg.results === 'full');
+            : buildRecord(input, redactor, cfg.results === 'full', kid);
           lines += sealLine(body);
           n++;
         } catch (e) {

@@ -50,7 +50,18 @@ const escapeChar = (c: string): string => `\\u${c.charCodeAt(0).toString(16).pad
 let legacyStrings = false;
 function quote(s: string): string {
   const q = JSON.stringify(s);
-  return legacyStrings || !LINE_BREAKING.test(q) ? q : q.replace(LINE_BREAKING_G, escapeChar);
+  return legacyStrings || !breaksLines(s) ? q : q.replace(LINE_BREAKING_G, escapeChar);
+}
+
+/** Most record strings are short ("allow", "tools/call", ids): a loop is cheaper than a RegExp
+ *  call for them; longer ones take the RegExp's scan. */
+function breaksLines(s: string): boolean {
+  if (s.length > 32) return LINE_BREAKING.test(s);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80 && (c <= 0x9f || c === 0x2028 || c === 0x2029)) return true;
+  }
+  return false;
 }
 
 /** canonicalize() as it was before line separators were escaped (for verifying old files). */

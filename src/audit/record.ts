@@ -79,6 +79,8 @@ export function buildRecord(
   input: AuditInput,
   redactor: Redactor,
   keepResults: boolean,
+  /** The chain key's id, for a keyed chain (hashed with the record). */
+  kid?: string,
 ): Record<string, unknown> {
   const counts: RedactionCounts = {};
   const summary = input.result ?? summarize(input.result_value);
@@ -109,6 +111,7 @@ export function buildRecord(
     error_code: input.error_code,
     error_data: red.error_data,
     headers: red.headers,
+    kid,
     meta: red.meta,
     method: red.method,
     notifications: red.notifications,

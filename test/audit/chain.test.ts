@@ -68,6 +68,24 @@ describe('canonical JSON (RFC 8785 subset)', () => {
   });
 });
 
+describe('line separators', () => {
+  it('are escaped in written lines; a file from before, with them raw, still verifies', async () => {
+    const { path } = await writeLog(1, {});
+    const line = readFileSync(path, 'utf8');
+    expect(line).not.toMatch(/[\u2028\u2029\u0085]/);
+    // A record as the earlier sealer wrote it: the separators raw, hashed as written.
+    const { createHash } = await import('node:crypto');
+    const body = { a: 'x\u2028y\u0085z', prev: GENESIS, seq: 0 };
+    const rawText = JSON.stringify(body); // keys sorted; JSON.stringify leaves these raw
+    const hash = createHash('sha256').update(rawText).digest('hex');
+    const old = JSON.stringify({ a: body.a, hash, prev: GENESIS, seq: 0 });
+    expect(old).toMatch(/\u2028/);
+    const legacy = join(tempDir(), 'old.jsonl');
+    writeFileSync(legacy, `${old}\n`);
+    expect(await verifyFiles([legacy])).toMatchObject({ ok: true, records: 1 });
+  });
+});
+
 describe('audit records and chain', () => {
   it('writes the contract fields, redacted, chained from genesis', async () => {
     const { path } = await writeLog(3);

@@ -21,7 +21,7 @@ import { Runtime, type RegistryFactory, type RuntimeShared } from './runtime.ts'
 import { startTelemetry } from '../telemetry/index.ts';
 import { preflight, preflightError } from './preflight.ts';
 import { watchLocalPolicy, type WatchedPolicySource } from './policy-watch.ts';
-import { createLogger, logOptions } from './log.ts';
+import { clientGone, createLogger, logOptions } from './log.ts';
 
 export interface GatewayOptions {
   /** Policy decision function; default: the WASM engine on `config.policy.path`. */
@@ -109,7 +109,8 @@ export async function createGateway(
   const http = createServer((req, res) => {
     if (!current) return sendError(res, httpError('NOT_READY', 'Service Unavailable: starting'));
     current.handle(req, res).catch((e: unknown) => {
-      log.error({ err: e }, 'unhandled request error');
+      if (clientGone(req, e)) log.debug({ err: e }, 'client went away mid-request');
+      else log.error({ err: e }, 'unhandled request error');
       sendError(res, e);
     });
   });

@@ -21,7 +21,7 @@ import { Runtime, type RegistryFactory, type RuntimeShared } from './runtime.ts'
 import { startTelemetry } from '../telemetry/index.ts';
 import { preflight, preflightError } from './preflight.ts';
 import { watchLocalPolicy, type WatchedPolicySource } from './policy-watch.ts';
-import { createLogger, logOptions } from './log.ts';
+import { clientGone, createLogger, logOptions } from './log.ts';
 
 /** How long a client has to send its request headers (node's default is 60 s). */
 const HEADERS_TIMEOUT_MS = 10_000;
@@ -112,7 +112,8 @@ export async function createGateway(
   const http = createServer((req, res) => {
     if (!current) return sendError(res, httpError('NOT_READY', 'Service Unavailable: starting'));
     current.handle(req, res).catch((e: unknown) => {
-      log.error({ err: e }, 'unhandled request error');
+      if (clientGone(req, e)) log.debug({ err: e }, 'client went away mid-request');
+      else log.error({ err: e }, 'unhandled request error');
       sendError(res, e);
     });
   });

@@ -42,6 +42,7 @@ import { prepareTaskRequest, taskToolResult } from './task-ids.ts';
 import { checkParamHeaders } from '../transport/param-headers.ts';
 import { serveModern } from './modern-route.ts';
 import { SpanKind } from '@opentelemetry/api';
+import { clientGone } from './log.ts';
 
 export interface StageDeps {
   auth: ResourceServer;
@@ -415,6 +416,8 @@ async function stages(
     if (msg?.method === 'tools/call' && rec.tool === null && typeof msg.params?.name === 'string')
       rec.tool = msg.params.name;
     if (code && code in HTTP_ERRORS) rec.reasons = [(e as Error).message];
+    else if (clientGone(req, e))
+      deps.log.debug({ err: e, route: route.ctx.path }, 'client went away mid-request');
     else deps.log.error({ err: e, route: route.ctx.path }, 'request failed');
     if (res.headersSent) return sendError(res, e);
     const status = isWardenError(e) ? e.status : 500;

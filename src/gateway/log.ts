@@ -91,3 +91,17 @@ export function createLogger(opts: LogOptions, stream?: NodeJS.WritableStream): 
   });
   return pino(base, pretty);
 }
+
+const GONE = new Set(['ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE', 'ABORT_ERR', 'EPIPE']);
+
+/** The client went away mid-request (closed the connection, aborted the fetch): routine for a
+ *  server, logged at debug — an error line is for what an operator must look at. */
+export function clientGone(
+  req: { destroyed?: boolean; socket?: { destroyed?: boolean } | null },
+  e: unknown,
+): boolean {
+  const err = e as { code?: string; name?: string; message?: string } | undefined;
+  if (err?.code && GONE.has(err.code)) return true;
+  if (err?.name === 'AbortError' || err?.message === 'aborted') return true;
+  return req.destroyed === true || req.socket?.destroyed === true;
+}

@@ -17,6 +17,7 @@ import {
 } from '../auth/index.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import { isWardenError, UserInputError } from '../errors/index.ts';
+import { createSessionSealer } from '../session/seal.ts';
 import { Upstream } from '../upstream/upstream.ts';
 
 export interface PreflightProblem {
@@ -77,6 +78,12 @@ export function preflight(config: WardenConfig): PreflightProblem[] {
   } catch (e) {
     out.push(problemOf('auth', e));
   }
+  if (config.sessions.keys.length)
+    try {
+      createSessionSealer({ keys: config.sessions.keys, ttlS: config.sessions.ttl_s });
+    } catch (e) {
+      out.push(problemOf('sessions.keys', e));
+    }
   config.upstreams.forEach((u, i) => {
     if (!u.auth) return;
     try {

@@ -64,7 +64,7 @@ export class StdioSupervisor {
     });
     transport.stderr?.on('data', (chunk: Buffer) => {
       for (const line of chunk.toString('utf8').split('\n'))
-        if (line.trim()) log.warn({ upstream: config.name, stderr: line }, 'upstream stderr');
+        if (line.trim()) log.info({ upstream: config.name, stderr: line }, 'upstream stderr');
     });
     const client = new Client(this.opts.clientInfo, { capabilities: this.opts.capabilities });
     this.opts.onClient(client);

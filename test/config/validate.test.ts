@@ -102,3 +102,17 @@ upstreams:
     expect(didYouMean('colour', ['name', 'url'])).toBeUndefined();
   });
 });
+
+describe('the README example', () => {
+  it('names the published schema in its modeline and is accepted by it', async () => {
+    const { readFileSync, existsSync } = await import('node:fs');
+    const root = new URL('../../', import.meta.url);
+    const readme = readFileSync(new URL('README.md', root), 'utf8');
+    const start = readme.indexOf('```yaml\n# yaml-language-server:');
+    expect(start).toBeGreaterThan(0);
+    const yaml = readme.slice(start + 8, readme.indexOf('```', start + 8));
+    const schema = /\$schema=(\S+)/.exec(yaml)![1];
+    expect(existsSync(new URL(schema, root))).toBe(true);
+    expect(problems(yaml, { TICKETS_SECRET: 's' })).toEqual([]);
+  });
+});

@@ -151,7 +151,7 @@ describe('stdio upstreams', () => {
 
   it('restarts a child that dies mid-call, logs its stderr and kills it on close', async () => {
     const lines: string[] = [];
-    const cap = pino({ level: 'warn' }, { write: (s: string) => void lines.push(s) });
+    const cap = pino({ level: 'info' }, { write: (s: string) => void lines.push(s) });
     const upstream = new Upstream(
       upstreamCfg({ name: 'crashy', command: process.execPath, args: [CRASH] }),
       cap,

@@ -34,6 +34,7 @@ import { stripIdentityHeaders } from '../upstream/forward-headers.ts';
 import { DEFAULT_MAX_SESSIONS_PER_SUBJECT, makeRoom } from './session-cap.ts';
 import { MRTR_METHODS, clientAnswer, type StateBinding } from './modern-request.ts';
 import { TASK_METHODS, clientTaskAnswer } from './task-ids.ts';
+import { clientAnswerOf } from './audit-hook.ts';
 
 export interface ProxyOutcome {
   status: number;
@@ -340,7 +341,8 @@ export class DropInProxy {
     const auditor = this.ctx.audit;
     // Each JSON-RPC message in the answer: the one answering our request is the outcome (and,
     // for a tools/call, held until its audit record is written), tools/list answers are
-    // filtered, tools/call results pass through clientResult (redacted when configured).
+    // filtered, tool results (a tools/call's, a finished task's) pass through clientAnswerOf
+    // (redacted when configured).
     // Returns a replacement, or undefined to pass the message through byte for byte.
     const onMessage = (m: Record<string, unknown>): Record<string, unknown> | undefined => {
       if (!('result' in m) && !('error' in m)) {
@@ -352,8 +354,8 @@ export class DropInProxy {
         clearTimeout(p.answerTimer);
         const gate = p.done({ status, answer: m as ProxyOutcome['answer'] });
         if (gate) p.gate = gate;
-        if (p.call && m.result !== undefined) {
-          const shown = auditor.clientResult(m.result);
+        if (m.result !== undefined) {
+          const shown = clientAnswerOf(auditor, p.msg?.method, m.result);
           if (shown !== m.result) out = { ...m, result: shown };
         }
       }

@@ -46,6 +46,8 @@ interface Pending {
   msg?: JsonRpcMessage;
   /** Ids of tools/list requests whose answers are filtered. */
   listIds: Set<unknown>;
+  /** Ids of tools/call requests (one, or a batch's): their results are shown as audited. */
+  callIds: Set<unknown>;
   filter: (tools: Tool[]) => Tool[];
   /** A tools/call: its answer is rewritten (clientResult) and held until `done` resolves. */
   call: boolean;
@@ -214,6 +216,9 @@ export class DropInProxy {
         listIds: new Set(
           list.filter((m) => m.method === 'tools/list' && m.id != null).map((m) => m.id),
         ),
+        callIds: new Set(
+          list.filter((m) => m.method === 'tools/call' && m.id != null).map((m) => m.id),
+        ),
         filter: (tools) => this.visible(tools, subject),
         call: msg?.method === 'tools/call' && msg.id != null,
         sentAt: t0,
@@ -354,10 +359,16 @@ export class DropInProxy {
         clearTimeout(p.answerTimer);
         const gate = p.done({ status, answer: m as ProxyOutcome['answer'] });
         if (gate) p.gate = gate;
-        if (m.result !== undefined) {
-          const shown = clientAnswerOf(auditor, p.msg?.method, m.result);
-          if (shown !== m.result) out = { ...m, result: shown };
-        }
+      }
+      // The request it answers: this one, or a tools/call of a batch.
+      const method = p.callIds.has(m.id)
+        ? 'tools/call'
+        : id !== undefined && m.id === id
+          ? p.msg?.method
+          : undefined;
+      if (method !== undefined && m.result !== undefined) {
+        const shown = clientAnswerOf(auditor, method, m.result);
+        if (shown !== m.result) out = { ...m, result: shown };
       }
       const result = m.result as { tools?: Tool[] } | undefined;
       if (p.listIds.has(m.id) && Array.isArray(result?.tools))
@@ -549,7 +560,7 @@ export class DropInProxy {
  *  states and task ids) are read here; the rest stream through http-proxy untouched. */
 const selfHandled = (p: Pending): boolean =>
   p.listIds.size > 0 ||
-  p.call ||
+  p.callIds.size > 0 ||
   (p.binding !== undefined &&
     (MRTR_METHODS.has(p.msg?.method ?? '') || TASK_METHODS.has(p.msg?.method ?? '')));
 

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startFixture26Server, type Fixture26Server } from '../conformance/fixture26-server.ts';
 import { startSdkUpstream, type SdkUpstream } from '../fixtures/sdk-upstream.ts';
 import { modern } from './eras-peers.ts';
-import { startHarness, type Harness } from './harness.ts';
+import { rawSession, rpc, startHarness, type Harness } from './harness.ts';
 
 const BASE = ['mcp:tools:call'];
 const ADMIN_SCOPE = 'x:admin';
@@ -357,4 +357,36 @@ describe.each(PAIRS)('$route × $era (upstream $up.name)', (pair) => {
       expect(r).toMatchObject({ tool: name, outcome: 'ok' });
       expectRedacted(textOf(r.result.value), 'recorded task result');
     });
+});
+
+// A 2025-03-26 batch carries several tools/call results in one answer: each is redacted as a
+// single call's would be, on both routes.
+describe.each(['/mcp', '/u/old/mcp'])('a 2025-03-26 batch via %s', (route) => {
+  it('redacts every tool result it carries', async () => {
+    const url = `${h.gw.url}${route}`;
+    const sub = `parity batch ${route}`;
+    const s = await rawSession(url, await h.token(BASE, { route, sub }), '2025-03-26');
+    const name = route === '/mcp' ? 'old.echo' : 'echo';
+    const calls = [1, 2].map((id) => ({
+      jsonrpc: '2.0',
+      id,
+      method: 'tools/call',
+      params: { name, arguments: { text: SECRET } },
+    }));
+    const r = await rpc(url, calls, s);
+    expect(r.status, r.text).toBe(200);
+    // One JSON array, or (an SSE answer) one event per response or a batch of them.
+    const answers = (
+      r.headers.get('content-type')?.includes('text/event-stream')
+        ? [...r.text.matchAll(/^data: (.*)$/gm)].flatMap((m) => JSON.parse(m[1]))
+        : r.json
+    ) as Wire['json'][];
+    expect(answers).toHaveLength(2);
+    for (const a of answers) expectRedacted(textOf(a.result), 'batched result to the client');
+    for (const id of [1, 2]) {
+      const rec = await recordOf(route, sub, id);
+      expect(rec).toMatchObject({ decision: 'allow', outcome: 'ok', tool: name, upstream: 'old' });
+      expectRedacted(JSON.stringify(rec.arguments), 'recorded batched arguments');
+    }
+  });
 });

@@ -110,7 +110,7 @@ export function applyResult(rec: AuditRecord, result: unknown): void {
  * module redacts it there). Answers that carry no tool result are returned unchanged: a
  * CreateTaskResult, an `input_required` round, any other method's.
  */
-export function clientAnswerOf<T>(
+export function redactForClient<T>(
   auditor: Pick<Auditor, 'clientResult'>,
   method: string | undefined,
   result: T,

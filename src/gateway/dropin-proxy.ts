@@ -34,7 +34,7 @@ import { stripIdentityHeaders } from '../upstream/forward-headers.ts';
 import { DEFAULT_MAX_SESSIONS_PER_SUBJECT, makeRoom } from './session-cap.ts';
 import { MRTR_METHODS, clientAnswer, type StateBinding } from './modern-request.ts';
 import { TASK_METHODS, clientTaskAnswer } from './task-ids.ts';
-import { clientAnswerOf } from './audit-hook.ts';
+import { redactForClient } from './audit-hook.ts';
 
 export interface ProxyOutcome {
   status: number;
@@ -49,7 +49,7 @@ interface Pending {
   /** Ids of tools/call requests (one, or a batch's): their results are shown as audited. */
   callIds: Set<unknown>;
   filter: (tools: Tool[]) => Tool[];
-  /** A tools/call: its answer is rewritten (clientResult) and held until `done` resolves. */
+  /** A tools/call: its answer is held until `done` resolves. */
   call: boolean;
   timer?: NodeJS.Timeout;
   timedOut?: boolean;
@@ -346,7 +346,7 @@ export class DropInProxy {
     const auditor = this.ctx.audit;
     // Each JSON-RPC message in the answer: the one answering our request is the outcome (and,
     // for a tools/call, held until its audit record is written), tools/list answers are
-    // filtered, tool results (a tools/call's, a finished task's) pass through clientAnswerOf
+    // filtered, tool results (a tools/call's, a finished task's) pass through redactForClient
     // (redacted when configured).
     // Returns a replacement, or undefined to pass the message through byte for byte.
     const onMessage = (m: Record<string, unknown>): Record<string, unknown> | undefined => {
@@ -367,7 +367,7 @@ export class DropInProxy {
           ? p.msg?.method
           : undefined;
       if (method !== undefined && m.result !== undefined) {
-        const shown = clientAnswerOf(auditor, method, m.result);
+        const shown = redactForClient(auditor, method, m.result);
         if (shown !== m.result) out = { ...m, result: shown };
       }
       const result = m.result as { tools?: Tool[] } | undefined;

@@ -14,6 +14,7 @@ import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { AuditInput, Auditor } from '../audit/index.ts';
 import { HTTP_ERRORS } from '../transport/errors.ts';
+import { TASK_METHODS, taskToolResult } from './task-ids.ts';
 
 /** The record the gateway fills in while it answers; the audit module's input type. */
 export type AuditRecord = AuditInput;
@@ -99,4 +100,27 @@ const CLIENT_CLOSED_REQUEST = 499;
 export function applyResult(rec: AuditRecord, result: unknown): void {
   rec.result_value = result;
   if ((result as { isError?: unknown } | null)?.isError === true) rec.outcome = 'tool_error';
+}
+
+/**
+ * An answer as the client is shown it: the tool result it carries — a tools/call's, or the one
+ * a completed task inlines (tasks/get, SEP-2663) — through `auditor.clientResult` (redacted
+ * when `audit.redaction.results_to_client`). Every exit that writes such an answer, on every
+ * route and era, calls this; the record keeps the result as the upstream gave it (the audit
+ * module redacts it there). Answers that carry no tool result are returned unchanged: a
+ * CreateTaskResult, an `input_required` round, any other method's.
+ */
+export function redactForClient<T>(
+  auditor: Pick<Auditor, 'clientResult'>,
+  method: string | undefined,
+  result: T,
+): T {
+  const r = result as { resultType?: unknown; result?: unknown } | null | undefined;
+  if (method === 'tools/call')
+    return r?.resultType === 'task' || r?.resultType === 'input_required'
+      ? result
+      : auditor.clientResult(result);
+  if (method !== undefined && TASK_METHODS.has(method) && taskToolResult(result) !== undefined)
+    return { ...r, result: auditor.clientResult(r!.result) } as T;
+  return result;
 }

@@ -35,6 +35,7 @@ import { stripIdentityHeaders } from '../upstream/forward-headers.ts';
 import { DEFAULT_MAX_SESSIONS_PER_SUBJECT, makeRoom } from './session-cap.ts';
 import { MRTR_METHODS, clientAnswer, type StateBinding } from './modern-request.ts';
 import { TASK_METHODS, clientTaskAnswer } from './task-ids.ts';
+import { redactForClient } from './audit-hook.ts';
 
 export interface ProxyOutcome {
   status: number;
@@ -46,8 +47,10 @@ interface Pending {
   msg?: JsonRpcMessage;
   /** Ids of tools/list requests whose answers are filtered. */
   listIds: Set<unknown>;
+  /** Ids of tools/call requests (one, or a batch's): their results are shown as audited. */
+  callIds: Set<unknown>;
   filter: (tools: Tool[]) => Tool[];
-  /** A tools/call: its answer is rewritten (clientResult) and held until `done` resolves. */
+  /** A tools/call: its answer is held until `done` resolves. */
   call: boolean;
   timer?: NodeJS.Timeout;
   timedOut?: boolean;
@@ -214,6 +217,9 @@ export class DropInProxy {
         listIds: new Set(
           list.filter((m) => m.method === 'tools/list' && m.id != null).map((m) => m.id),
         ),
+        callIds: new Set(
+          list.filter((m) => m.method === 'tools/call' && m.id != null).map((m) => m.id),
+        ),
         filter: (tools) => this.visible(tools, subject),
         call: msg?.method === 'tools/call' && msg.id != null,
         sentAt: t0,
@@ -341,7 +347,8 @@ export class DropInProxy {
     const auditor = this.ctx.audit;
     // Each JSON-RPC message in the answer: the one answering our request is the outcome (and,
     // for a tools/call, held until its audit record is written), tools/list answers are
-    // filtered, tools/call results pass through clientResult (redacted when configured).
+    // filtered, tool results (a tools/call's, a finished task's) pass through redactForClient
+    // (redacted when configured).
     // Returns a replacement, or undefined to pass the message through byte for byte.
     const onMessage = (m: Record<string, unknown>): Record<string, unknown> | undefined => {
       if (!('result' in m) && !('error' in m)) {
@@ -354,10 +361,16 @@ export class DropInProxy {
         clearTimeout(p.answerTimer);
         const gate = p.done({ status, answer: m as ProxyOutcome['answer'] });
         if (gate) p.gate = gate;
-        if (p.call && m.result !== undefined) {
-          const shown = auditor.clientResult(m.result);
-          if (shown !== m.result) out = { ...m, result: shown };
-        }
+      }
+      // The request it answers: this one, or a tools/call of a batch.
+      const method = p.callIds.has(m.id)
+        ? 'tools/call'
+        : id !== undefined && m.id === id
+          ? p.msg?.method
+          : undefined;
+      if (method !== undefined && m.result !== undefined) {
+        const shown = redactForClient(auditor, method, m.result);
+        if (shown !== m.result) out = { ...m, result: shown };
       }
       const result = m.result as { tools?: Tool[] } | undefined;
       if (p.listIds.has(m.id) && Array.isArray(result?.tools))
@@ -501,7 +514,7 @@ export class DropInProxy {
  *  states and task ids) are read here; the rest stream through http-proxy untouched. */
 const selfHandled = (p: Pending): boolean =>
   p.listIds.size > 0 ||
-  p.call ||
+  p.callIds.size > 0 ||
   (p.binding !== undefined &&
     (MRTR_METHODS.has(p.msg?.method ?? '') || TASK_METHODS.has(p.msg?.method ?? '')));
 

@@ -50,6 +50,7 @@ import { withSpan } from '../telemetry/index.ts';
 import { runShared } from './shared-calls.ts';
 import { subjectKey } from '../upstream/child-pool.ts';
 import { modernUpstreamClient } from './era-adapter.ts';
+import { redactForClient } from './audit-hook.ts';
 import { SpanKind } from '@opentelemetry/api';
 
 /** Answered instead of a tool's result whose audit record could not be written. */
@@ -260,7 +261,7 @@ export class McpSession implements SubscribingSession, LoggingSession {
         route.ledger.result(extra, result);
         // The answer leaves only once its record is written (durable in audit.mode sync).
         await this.committed(extra);
-        return route.audit.clientResult(result);
+        return redactForClient(route.audit, 'tools/call', result);
       } catch (e) {
         if (e !== AUDIT_FAILED) {
           route.ledger.error(extra, e as McpError);

@@ -26,7 +26,7 @@ import { isWardenError } from '../errors/index.ts';
 import { messageEvent } from '../transport/sse.ts';
 import type { Upstream } from '../upstream/upstream.ts';
 import { GATEWAY_INFO } from '../upstream/upstream.ts';
-import { applyResult, type RequestAudit } from './audit-hook.ts';
+import { applyResult, redactForClient, type RequestAudit } from './audit-hook.ts';
 import { completionTarget } from './completion.ts';
 import { bindingOf, clientAnswer, openState } from './modern-request.ts';
 import { resourceOwner, resourceUpstreams } from './resources.ts';
@@ -119,7 +119,7 @@ export async function serveModern(
       applyResult(audit.rec, result);
       await audit.commit(200);
     }
-    reply.send({ result });
+    reply.send({ result: redactForClient(ctx.audit, msg.method, result) });
   } catch (e) {
     if (e instanceof HeldElsewhere) {
       // The owner answers, audits the call and streams; this replica's record notes the hop.

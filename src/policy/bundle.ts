@@ -35,6 +35,8 @@ export interface PolicyArtifact {
   hostBuiltins?: string[];
   /** Declared minimum memory of the module, when the compiler reported it. */
   minPages?: number;
+  /** Coverage builds: file → the lines that carry a coverage mark. */
+  coverable?: Map<string, Set<number>>;
 }
 
 export interface LoadOptions {
@@ -75,8 +77,9 @@ export function compileArtifact(
   files: SourceFile[],
   data: Record<string, unknown>,
   entrypoints: string[],
+  opts: { coverage?: boolean } = {},
 ): PolicyArtifact {
-  const compiled = compileModules(files, { entrypoints });
+  const compiled = compileModules(files, { entrypoints, coverage: opts.coverage });
   const revision = contentRevision(compiled.wasm, data);
   const manifest: BundleManifest = {
     revision,
@@ -92,6 +95,7 @@ export function compileArtifact(
     entrypoints: compiled.entrypoints,
     hostBuiltins: compiled.hostBuiltins,
     minPages,
+    ...(compiled.coverable ? { coverable: compiled.coverable } : {}),
   };
 }
 
@@ -138,7 +142,7 @@ async function readText(file: string): Promise<string> {
   });
 }
 
-function parseDataFile(name: string, text: string, where: string): unknown {
+export function parseDataFile(name: string, text: string, where: string): unknown {
   if (name.endsWith('.json')) {
     try {
       return JSON.parse(text);

@@ -19,6 +19,8 @@ export interface SourceFile {
 export interface CompileOptions {
   /** Entrypoints as rule paths joined by '/', without "data": "mcp/authz/decision". */
   entrypoints: string[];
+  /** Plan coverage marks (plan/coverage.ts); for `policy test --coverage` only. */
+  coverage?: boolean;
 }
 
 export interface CompiledPolicy {
@@ -29,6 +31,8 @@ export interface CompiledPolicy {
   /** Names of the builtins the module calls through opa_builtinN (need host implementations). */
   hostBuiltins: string[];
   modules: Module[];
+  /** With `coverage`: file → the lines that carry a coverage mark. */
+  coverable?: Map<string, Set<number>>;
 }
 
 /** Builtins the runtime evaluates inside WASM (src/rego/runtime/assembly). */
@@ -66,7 +70,7 @@ export const NATIVE_BUILTINS: ReadonlySet<string> = new Set([
  *  unknown entrypoints. */
 export function compileModules(files: SourceFile[], opts: CompileOptions): CompiledPolicy {
   const modules = files.map((f) => parseModule(f.path, f.text));
-  const planner = new Planner(modules);
+  const planner = new Planner(modules, { coverage: opts.coverage });
   for (const ep of opts.entrypoints) planner.addEntrypoint(ep);
   planAll(planner, planner.tree.root);
   const policy = planner.pb.policy();
@@ -77,6 +81,7 @@ export function compileModules(files: SourceFile[], opts: CompileOptions): Compi
     entrypoints: opts.entrypoints,
     hostBuiltins: policy.builtins.map((b) => b.name).filter((n) => !NATIVE_BUILTINS.has(n)),
     modules,
+    coverable: planner.coverable,
   };
 }
 

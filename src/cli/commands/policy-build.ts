@@ -2,7 +2,9 @@
 // (/policy.wasm, /data.json, /.manifest), the layout `opa build -t wasm` writes.
 import { writeFile } from 'node:fs/promises';
 import { UserInputError } from '../../errors/index.ts';
-import { compileDir, DEFAULT_ENTRYPOINT, writeBundle } from '../../policy/bundle.ts';
+import { compileDir, DEFAULT_ENTRYPOINT, readPolicyDir, writeBundle } from '../../policy/bundle.ts';
+import { parseModule } from '../../rego/parser.ts';
+import { missingBuiltinErrors, unimplemented } from './policy-builtins.ts';
 import { normalizeEntrypoint, parse, positionals } from '../args.ts';
 import type { Io } from '../io.ts';
 import { BUILD_USAGE } from '../help.ts';
@@ -19,6 +21,7 @@ export async function runBuild(args: string[], io: Io): Promise<number> {
   );
   const started = performance.now();
   const artifact = await compileDir(dir, { entrypoints: [...new Set(eps)] });
+  await refuseUnimplemented(dir, artifact.hostBuiltins ?? []);
   const bundle = writeBundle(artifact);
   const ms = performance.now() - started;
   try {
@@ -33,4 +36,16 @@ export async function runBuild(args: string[], io: Io): Promise<number> {
       `in ${ms.toFixed(0)} ms\n`,
   );
   return 0;
+}
+
+/** A module calling a builtin nothing implements would fail every evaluation: refuse it now,
+ *  at the first such call (`file:line:col`). */
+async function refuseUnimplemented(dir: string, hostCalls: string[]): Promise<void> {
+  if (unimplemented(hostCalls).length === 0) return;
+  const { files } = await readPolicyDir(dir, { includeTests: false });
+  const [first] = missingBuiltinErrors(
+    files.map((f) => parseModule(f.path, f.text)),
+    hostCalls,
+  );
+  if (first) throw first;
 }

@@ -33,12 +33,13 @@ import { unitBuiltins } from './units.ts';
 import { uuidBuiltins } from './uuid.ts';
 import { walkPairs } from './walk.ts';
 import { templateBuiltins } from './template.ts';
+import { coverMark, printAt, printBuiltins } from './print.ts';
 import { decodeArg, encodeResult, toWire } from './values.ts';
 
 export { regoSet, decodeResult } from './values.ts';
 export type { RegoSetJson } from './values.ts';
 export { beginEvaluation, endEvaluation } from './evaluation.ts';
-export type { BeginEvaluationOptions } from './evaluation.ts';
+export type { BeginEvaluationOptions, EvalOutput } from './evaluation.ts';
 
 export type HostBuiltin = (...args: any[]) => unknown;
 
@@ -67,6 +68,7 @@ const implementations: Record<string, HostBuiltin> = {
   ...jsonSchemaBuiltins,
   ...awsBuiltins,
   ...runtimeBuiltins,
+  ...printBuiltins,
 };
 
 /** Decodes tagged sets in the arguments, encodes sets in the result, and turns an unexpected
@@ -99,6 +101,8 @@ export const hostAlias = (name: string): string => `warden:${name}`;
  */
 export const plannerHelpers: Record<string, HostBuiltin> = {
   [hostAlias('walk')]: walkPairs,
+  [hostAlias('print')]: printAt,
+  [hostAlias('cover')]: coverMark,
 };
 
 /** Every host builtin by its OPA name (plus the `warden:` aliases of SDK_SHADOWED), ready for

@@ -113,6 +113,8 @@ export function buildConfig(
       timeout_ms: raw.policy?.timeout_ms ?? 10_000,
       max_bytes: raw.policy?.max_bytes ?? 32 << 20,
       headers: raw.policy?.headers ?? {},
+      ...(raw.policy?.shadow ? { shadow: raw.policy.shadow } : {}),
+      input_headers: (raw.policy?.input_headers ?? []).map((h: string) => h.toLowerCase()),
     },
     limits: {
       max_payload_bytes: limits.max_payload_bytes ?? 8192,

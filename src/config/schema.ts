@@ -108,6 +108,8 @@ export const CONFIG_SHAPE: Shape = obj({
     jwks_max_age_ms: int(0),
     cache_max_entries: int(0),
     resource_name: str(),
+    // Token claims copied into the policy input as input.subject.claims (policies/README.md).
+    policy_claims: list(str(/^[^\s]+$/, 'a claim name')),
   }),
   // policy.path may be an http(s) URL of a bundle server (src/policy/remote.ts); the other keys
   // apply only then: signature verification, poll interval and download limits.
@@ -121,6 +123,10 @@ export const CONFIG_SHAPE: Shape = obj({
     timeout_ms: int(1),
     max_bytes: int(1),
     headers: map(str()),
+    // A candidate policy evaluated beside the live one, never enforced (README "Policies").
+    shadow: str(),
+    // Request headers copied into the policy input as input.headers (lower-cased names).
+    input_headers: list(str(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'an HTTP header name')),
   }),
   limits: obj({
     max_payload_bytes: int(1),
@@ -208,6 +214,8 @@ export interface WardenConfig {
     approval: { scope: string; max_age_s: number };
     /** Use the local development issuer (the embedded demo sets this). */
     demo: boolean;
+    /** Token claims the policy sees as input.subject.claims. */
+    policy_claims?: string[];
     [key: string]: unknown;
   };
   policy: {
@@ -222,6 +230,11 @@ export interface WardenConfig {
     timeout_ms: number;
     max_bytes: number;
     headers: Record<string, string>;
+    /** A candidate policy (directory, bundle or bundle URL) evaluated beside the live one on
+     *  every call, never enforced: disagreements are counted and logged. */
+    shadow?: string;
+    /** Request headers (lower case) the policy sees as input.headers. */
+    input_headers: string[];
   };
   limits: {
     /** Encoded size limit of tool arguments, enforced by the policy (input.arguments_size). */

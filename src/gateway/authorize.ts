@@ -113,8 +113,11 @@ export class Authorizer {
       const gate = this.registry?.gate?.(ctx.upstream, tool.name);
       if (gate && !gate.ok) return { ok: false, kind: 'policy', reasons: [gate.reason] };
     }
-    const d = this.policy.decide(this.input({ ...ctx, tool }));
+    const input = this.input({ ...ctx, tool });
+    const d = this.policy.decide(input);
     seen.revision = d.revision;
+    // `policy.shadow`: the candidate sees the same input; it never changes this decision.
+    this.policy.shadow?.(input, d);
     if (d.allow) {
       // After the policy, so a caller it denies learns nothing about the tool's schema.
       const v = tool && this.registry?.validateArguments?.(ctx.upstream, tool.name, ctx.arguments);

@@ -69,6 +69,7 @@ export async function createGateway(
       log: plog,
       activated: () => metrics.bundleActivated(),
       rejected: (code) => metrics.bundleRejected(code),
+      shadowDisagreed: (live, shadow) => metrics.shadowDisagreement(live, shadow),
     });
   const fixed = (decider: PolicyDecider): PolicySource => ({
     decider,

@@ -54,6 +54,11 @@ export class GatewayMetrics {
     'Bundle polls that failed or bundles rejected (the active bundle stays), by error code.',
     ['code'],
   );
+  private readonly shadow = this.registry.counter(
+    'warden_policy_shadow_disagreements_total',
+    'tools/call decisions where the shadow policy (policy.shadow) decided otherwise than the live one, by both outcomes (allow, deny, ask; error when the shadow failed).',
+    ['live', 'shadow'],
+  );
   private readonly lastSuccess = this.registry.gauge(
     'warden_policy_bundle_last_success_timestamp_seconds',
     'Unix time of the last bundle poll that succeeded (a new bundle or 304 Not Modified).',
@@ -76,6 +81,11 @@ export class GatewayMetrics {
 
   upstreamLatency(upstream: string, method: string, seconds: number): void {
     this.upstream.observe([upstream, method], seconds);
+  }
+
+  /** Outcomes are one of allow / deny / ask / error (bounded by the caller's type). */
+  shadowDisagreement(live: string, shadow: string): void {
+    this.shadow.inc([live, shadow]);
   }
 
   bundleActivated(): void {

@@ -34,6 +34,7 @@ import { uuidBuiltins } from './uuid.ts';
 import { walkPairs } from './walk.ts';
 import { templateBuiltins } from './template.ts';
 import { coverMark, printAt, printBuiltins } from './print.ts';
+import { graphqlBuiltins } from './graphql.ts';
 import { decodeArg, encodeResult, toWire } from './values.ts';
 
 export { regoSet, decodeResult } from './values.ts';
@@ -69,6 +70,7 @@ const implementations: Record<string, HostBuiltin> = {
   ...awsBuiltins,
   ...runtimeBuiltins,
   ...printBuiltins,
+  ...graphqlBuiltins,
 };
 
 /** Decodes tagged sets in the arguments, encodes sets in the result, and turns an unexpected

@@ -7,7 +7,7 @@ export const TEST_USAGE =
 export const BENCH_USAGE =
   'warden policy bench (DIR|BUNDLE) [QUERY] [-e ENTRYPOINT] [-d FILE]... [--input FILE|-] [--count N] [--format pretty|json]';
 export const CHECK_USAGE = 'warden policy check DIR [--strict]';
-export const FMT_USAGE = 'warden policy fmt (DIR|FILE) [-w | -l | -d]';
+export const FMT_USAGE = 'warden policy fmt (DIR|FILE)... [-w | -l | -d] [--fail]';
 export const REPLAY_USAGE =
   'warden policy replay (DIR|BUNDLE) --log FILE [-e ENTRYPOINT] [--format table|json] [--fail-on-change]';
 
@@ -33,8 +33,9 @@ export const POLICY_HELP = `usage:
       parse and compile-check without building; every problem as file:line:col: message;
       --strict adds OPA's strict-mode checks (unused vars and imports, shadowed input/data)
   ${FMT_USAGE}
-      format Rego as \`opa fmt\` does: print the result, or -w write it back, -l list the
-      files that change, -d print a diff (exit 1 with -l/-d when any would change)
+      lay Rego out as \`opa fmt\` does (tabs, spacing; comments and rule order kept): print
+      the result, or -w write it back, -l list the files that change, -d print a diff;
+      --fail: exit 1 when any would change
   ${REPLAY_USAGE}
       re-decide every tools/call of an audit log or OPA decision log with this policy; print
       each decision that changes and "N replayed, N changed (N newly denied, N newly allowed)";

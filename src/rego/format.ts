@@ -32,10 +32,12 @@ function stringEnd(src: string, i: number): number {
     if (c === '\\') j += 2;
     else if (depth > 0 && (c === '"' || (c === '$' && src[j + 1] === '"'))) j = stringEnd(src, j);
     else if (depth > 0 && c === '`') j = src.indexOf('`', j + 1) + 1 || src.length;
-    else if (template && c === '{') (depth++, j++);
-    else if (template && c === '}') (depth--, j++);
     else if (c === '"' && depth === 0) return j + 1;
-    else j++;
+    else {
+      if (template && c === '{') depth++;
+      if (template && c === '}') depth--;
+      j++;
+    }
   }
   return j;
 }

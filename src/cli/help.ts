@@ -6,10 +6,11 @@ export const TEST_USAGE =
   'warden policy test DIR [-v] [-r REGEX] [--format pretty|json] [--coverage [--threshold N]] [--v0-compatible]';
 export const BENCH_USAGE =
   'warden policy bench (DIR|BUNDLE) [QUERY] [-e ENTRYPOINT] [-d FILE]... [--input FILE|-] [--count N] [--format pretty|json] [--v0-compatible]';
-export const CHECK_USAGE = 'warden policy check DIR [--strict]';
-export const FMT_USAGE = 'warden policy fmt (DIR|FILE)... [-w | -l | -d] [--fail]';
+export const CHECK_USAGE = 'warden policy check DIR [--strict] [--v0-compatible]';
+export const FMT_USAGE =
+  'warden policy fmt (DIR|FILE)... [-w | -l | -d] [--fail] [--v0-compatible]';
 export const REPLAY_USAGE =
-  'warden policy replay (DIR|BUNDLE) --log FILE [-e ENTRYPOINT] [--format table|json] [--fail-on-change]';
+  'warden policy replay (DIR|BUNDLE) --log FILE [-e ENTRYPOINT] [--format table|json] [--fail-on-change] [--v0-compatible]';
 
 export const POLICY_COMMANDS = 'build, eval, test, bench, check, fmt or replay';
 
@@ -40,7 +41,7 @@ export const POLICY_HELP = `usage:
       re-decide every tools/call of an audit log or OPA decision log with this policy; print
       each decision that changes and "N replayed, N changed (N newly denied, N newly allowed)";
       exit 1 with --fail-on-change when any changed
-  --v0-compatible (build, eval, test, bench) reads the Rego as v0, as OPA 1.x's flag of that name
+  --v0-compatible (every command) reads the Rego as v0, as OPA 1.x's flag of that name
 `;
 
 export const HELP = `warden — a policy-enforcing gateway for MCP servers

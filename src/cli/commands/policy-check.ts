@@ -16,18 +16,20 @@ import { missingBuiltinErrors } from './policy-builtins.ts';
 
 const CHECK_OPTIONS = {
   strict: { type: 'boolean', short: 'S' },
+  'v0-compatible': { type: 'boolean' },
 } as const;
 
 export async function runCheck(args: string[], io: Io): Promise<number> {
   const p = parse(args, CHECK_OPTIONS);
   const [dir] = positionals(p, ['DIR'], CHECK_USAGE);
-  const { files } = await readPolicyDir(dir, { includeTests: true });
+  const regoVersion = p.values['v0-compatible'] === true ? 'v0' : undefined;
+  const { files } = await readPolicyDir(dir, { includeTests: true, regoVersion });
   const problems: string[] = [];
   const line = (e: WardenError) => e.toLine().replace(/\s*\n\s*/g, ' ');
   const modules: Module[] = [];
   for (const f of files) {
     try {
-      modules.push(parseModule(f.path, f.text));
+      modules.push(parseModule(f.path, f.text, f.regoVersion));
     } catch (e) {
       if (!isWardenError(e)) throw e;
       problems.push(line(e));

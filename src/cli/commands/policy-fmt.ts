@@ -18,6 +18,7 @@ const FMT_OPTIONS = {
   list: { type: 'boolean', short: 'l' },
   diff: { type: 'boolean', short: 'd' },
   fail: { type: 'boolean' },
+  'v0-compatible': { type: 'boolean' },
 } as const;
 
 async function regoFiles(p: string): Promise<string[]> {
@@ -38,8 +39,10 @@ async function regoFiles(p: string): Promise<string[]> {
 }
 
 /** The syntax tree without positions: what must not change. */
-function shape(file: string, text: string): string {
-  return JSON.stringify(parseModule(file, text), (k, v: unknown) => (k === 'loc' ? undefined : v));
+function shape(file: string, text: string, regoVersion?: 'v0'): string {
+  return JSON.stringify(parseModule(file, text, regoVersion), (k, v: unknown) =>
+    k === 'loc' ? undefined : v,
+  );
 }
 
 export async function runFmt(args: string[], io: Io): Promise<number> {
@@ -48,12 +51,13 @@ export async function runFmt(args: string[], io: Io): Promise<number> {
   const modes = ['write', 'list', 'diff'].filter((m) => p.values[m] === true);
   if (modes.length > 1) throw usageError('give at most one of -w, -l and -d');
   const files = (await Promise.all(p.positionals.map(regoFiles))).flat();
+  const regoVersion = p.values['v0-compatible'] === true ? 'v0' : undefined;
   let changed = 0;
   for (const file of files) {
     const src = await readUserFile(file);
-    const before = shape(file, src); // a parse error is the user's: file:line:col, exit 2
+    const before = shape(file, src, regoVersion); // a parse error is the user's: file:line:col, exit 2
     const out = formatRego(src);
-    if (shape(file, out) !== before) {
+    if (shape(file, out, regoVersion) !== before) {
       throw new UserInputError(
         'CLI_FMT_UNSAFE',
         'formatting would change the policy; file left as is (please report)',

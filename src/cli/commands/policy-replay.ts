@@ -27,6 +27,7 @@ const REPLAY_OPTIONS = {
   baseline: { type: 'string', short: 'b' },
   format: { type: 'string', short: 'f' },
   'fail-on-change': { type: 'boolean' },
+  'v0-compatible': { type: 'boolean' },
 } as const;
 
 export interface Change {
@@ -68,9 +69,10 @@ export async function runReplay(args: string[], io: Io): Promise<number> {
   }
   const entrypoints = [...new Set(calls.map((c) => ep ?? c.path ?? DEFAULT_ENTRYPOINT))];
   if (entrypoints.length === 0) entrypoints.push(ep ?? DEFAULT_ENTRYPOINT);
+  const regoVersion = p.values['v0-compatible'] === true ? 'v0' : undefined;
   const load = async (src: string) => {
     const isDir = (await stat(src).catch(() => undefined))?.isDirectory() ?? false;
-    return loadEngine(src, isDir ? { entrypoints } : {});
+    return loadEngine(src, isDir ? { entrypoints, regoVersion } : { regoVersion });
   };
   const engine = await load(source);
   const baselineSrc = p.values.baseline as string | undefined;

@@ -76,6 +76,8 @@ export function watchLocalPolicy(
       try {
         const fresh = await loadPolicyDecider(p.path, p.entrypoint, {
           regoVersion: p.rego_version,
+          // print() output of the reloaded policy is logged as the first one's (policy-port.ts).
+          print: (o) => hooks.log.debug({ print: o.text, where: o.where }, 'policy print'),
         });
         const previous = active.revision;
         active = fresh;

@@ -146,6 +146,8 @@ export function buildConfig(
       max_bytes: raw.policy?.max_bytes ?? 32 << 20,
       headers: raw.policy?.headers ?? {},
       watch: raw.policy?.watch ?? true,
+      ...(raw.policy?.shadow ? { shadow: raw.policy.shadow } : {}),
+      input_headers: (raw.policy?.input_headers ?? []).map((h: string) => h.toLowerCase()),
     },
     limits: {
       max_payload_bytes: limits.max_payload_bytes ?? 8192,

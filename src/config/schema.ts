@@ -72,6 +72,8 @@ export interface WardenConfig {
     approval: { scope: string; max_age_s: number; time_claims?: string[] };
     /** Use the local development issuer (the embedded demo sets this). */
     demo: boolean;
+    /** Token claims the policy sees as input.subject.claims. */
+    policy_claims?: string[];
     [key: string]: unknown;
   };
   policy: {
@@ -90,6 +92,11 @@ export interface WardenConfig {
     watch?: boolean;
     /** Rego version of sources no bundle manifest versions (v0 = OPA's --v0-compatible). */
     rego_version?: 'v0' | 'v1';
+    /** A candidate policy (directory, bundle or bundle URL) evaluated beside the live one on
+     *  every call, never enforced: disagreements are counted and logged. */
+    shadow?: string;
+    /** Request headers (lower case) the policy sees as input.headers. */
+    input_headers: string[];
   };
   limits: {
     /** Encoded size limit of tool arguments, enforced by the policy (input.arguments_size). */

@@ -6,7 +6,7 @@
 // an answer.
 
 import { bearerChallenge, type ResourceServer, type Subject } from '../auth/index.ts';
-import { buildPolicyInput } from '../policy/input.ts';
+import { buildPolicyInput, pickClaims, pickHeaders } from '../policy/input.ts';
 import type { WardenConfig } from '../config/schema.ts';
 import type { ResolvedTool } from '../upstream/tools.ts';
 import type { PolicyDecider } from './policy-port.ts';
@@ -51,6 +51,12 @@ export interface CallContext {
   /** Canonical resource URI of the route (for the challenge's resource_metadata). */
   resource: string;
   requestId: string | number | null;
+  /** HTTP facts of the request (headers as received, the peer address, the MCP era). */
+  http?: {
+    headers: Record<string, string | string[] | undefined>;
+    address?: string;
+    era: string;
+  };
 }
 
 /** Reasons of the shipped policy that a new token can cure: they get the 403 step-up. */
@@ -99,6 +105,12 @@ export class Authorizer {
       },
       requestId: ctx.requestId,
       route: ctx.route,
+      http: {
+        era: ctx.http?.era,
+        headers: ctx.http && pickHeaders(ctx.http.headers, this.config.policy.input_headers ?? []),
+        address: ctx.http?.address,
+        claims: pickClaims(ctx.subject.claims, this.config.auth.policy_claims ?? []),
+      },
     });
   }
 
@@ -141,6 +153,8 @@ export class Authorizer {
       const eval_ns = Number(process.hrtime.bigint() - t0);
       seen.policy = { path: this.config.policy.entrypoint, input, result, eval_ns };
     }
+    // `policy.shadow`: the candidate sees the same input; it never changes this decision.
+    this.policy.shadow?.(input, d);
     if (d.allow) {
       // After the policy, so a caller it denies learns nothing about the tool's schema.
       const v = tool && this.registry?.validateArguments?.(ctx.upstream, tool.name, ctx.arguments);

@@ -80,6 +80,7 @@ export async function createGateway(
       log: plog,
       activated: () => metrics.bundleActivated(),
       rejected: (code) => metrics.bundleRejected(code),
+      shadowDisagreed: (live, shadow) => metrics.shadowDisagreement(live, shadow),
     });
     // A local directory or bundle follows its files (a remote one follows its server).
     if (s.remote || p.watch === false) return s;

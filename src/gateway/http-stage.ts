@@ -31,7 +31,7 @@ import { AuditUnavailableError, type Auditor } from '../audit/index.ts';
 import { isWardenError } from '../errors/index.ts';
 import type { GatewayMetrics } from '../metrics/gateway.ts';
 import { applyResult, RequestAudit, type AuditRecord } from './audit-hook.ts';
-import type { CallDecision } from './authorize.ts';
+import type { CallContext, CallDecision } from './authorize.ts';
 import type { DropInProxy } from './dropin-proxy.ts';
 import type { RouteContext } from './route-context.ts';
 import type { ServedRoute } from './served-route.ts';
@@ -108,8 +108,23 @@ function lookup(
   return route.ctx.upstreams.length === 1 ? { upstream: route.ctx.upstreams[0] } : undefined;
 }
 
+/** The request facts a policy may see (input.headers, input.client, input.era). */
+function httpFacts(req: IncomingMessage, era: Era): CallContext['http'] {
+  return {
+    headers: req.headers,
+    address: req.socket.remoteAddress,
+    era: era.era === 'modern' ? era.version : '2025',
+  };
+}
+
 /** Authorization of one tools/call message on a route (shared by single and batch requests). */
-function authorizeOne(route: McpRoute, msg: JsonRpcMessage, subject: Subject, resource: string) {
+function authorizeOne(
+  route: McpRoute,
+  msg: JsonRpcMessage,
+  subject: Subject,
+  resource: string,
+  http?: CallContext['http'],
+) {
   const params = msg.params ?? {};
   const name = typeof params.name === 'string' ? params.name : '';
   const hit = lookup(route, name);
@@ -125,6 +140,7 @@ function authorizeOne(route: McpRoute, msg: JsonRpcMessage, subject: Subject, re
       route: route.ctx.path,
       resource,
       requestId: msg.id ?? null,
+      http,
     });
     span.setAttributes({ 'warden.decision': d.ok ? 'allow' : 'deny', 'warden.reasons': d.reasons });
     if (d.revision) span.setAttribute('warden.policy_revision', d.revision);
@@ -285,7 +301,7 @@ async function stages(
           resource,
           session,
           base: { ...rec, session: session?.id },
-          authorize: (m) => authorizeOne(route, m, subject, resource),
+          authorize: (m) => authorizeOne(route, m, subject, resource, httpFacts(req, era)),
         });
       }
       msg = parsed;
@@ -330,7 +346,11 @@ async function stages(
     if (meta !== undefined) rec.meta = meta; // client-chosen: redacted with the record
 
     if (msg?.method === 'tools/call' && isRequest(msg)) {
-      const { decision: d, upstream, tool } = authorizeOne(route, msg, subject, resource);
+      const {
+        decision: d,
+        upstream,
+        tool,
+      } = authorizeOne(route, msg, subject, resource, httpFacts(req, era));
       rec.tool = tool;
       rec.upstream = upstream;
       rec.arguments = (msg.params ?? {}).arguments;

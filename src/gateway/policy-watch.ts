@@ -50,7 +50,7 @@ export interface PolicyWatchHooks {
 /** Wraps a local policy source so its decider follows the files at `path`. */
 export function watchLocalPolicy(
   source: PolicySource,
-  p: { path: string; entrypoint: string },
+  p: { path: string; entrypoint: string; rego_version?: 'v0' | 'v1' },
   hooks: PolicyWatchHooks,
 ): WatchedPolicySource {
   let active: PolicyDecider = source.decider;
@@ -64,6 +64,8 @@ export function watchLocalPolicy(
       const d = active;
       return { ...d.decide(input), revision: d.revision };
     },
+    // `policy.shadow`'s candidate is not reloaded with the live policy: it stays as opened.
+    ...(source.decider.shadow ? { shadow: source.decider.shadow.bind(source.decider) } : {}),
   };
   let timer: NodeJS.Timeout | undefined;
   let running = Promise.resolve();
@@ -72,7 +74,11 @@ export function watchLocalPolicy(
       const next = policyDigest(p.path);
       if (next === digest || next === '') return;
       try {
-        const fresh = await loadPolicyDecider(p.path, p.entrypoint);
+        const fresh = await loadPolicyDecider(p.path, p.entrypoint, {
+          regoVersion: p.rego_version,
+          // print() output of the reloaded policy is logged as the first one's (policy-port.ts).
+          print: (o) => hooks.log.debug({ print: o.text, where: o.where }, 'policy print'),
+        });
         const previous = active.revision;
         active = fresh;
         digest = next;

@@ -35,6 +35,9 @@ export interface ScrapeView {
   jwks?: { url: string; ok: boolean };
 }
 
+/** A decision's outcome as the shadow counter labels it (error: the shadow failed). */
+export type ShadowOutcome = 'allow' | 'deny' | 'ask' | 'error';
+
 /** The result label of a reload: applied, refused (old config kept), or nothing changed. */
 export type ReloadResult = 'applied' | 'rejected' | 'unchanged';
 
@@ -124,6 +127,12 @@ export class GatewayMetrics {
     labelNames: ['upstream'],
     registers: this.r,
   });
+  private readonly shadow = new Counter({
+    name: 'warden_policy_shadow_disagreements_total',
+    help: 'tools/call decisions where the shadow policy (policy.shadow) decided otherwise than the live one, by both outcomes (allow, deny, ask; error when the shadow failed).',
+    labelNames: ['live', 'shadow'],
+    registers: this.r,
+  });
   /** Restarts of stdio children of runtimes that were replaced by a reload, by upstream. */
   private readonly retired = new Map<string, number>();
   private readonly audit = new AuditFamilies(this.r);
@@ -146,6 +155,11 @@ export class GatewayMetrics {
 
   upstreamLatency(upstream: string, method: string, seconds: number): void {
     this.upstream.observe({ upstream, method: mcpMethodLabel(method) }, seconds);
+  }
+
+  /** Outcomes are one of allow / deny / ask / error (bounded by the caller's type). */
+  shadowDisagreement(live: ShadowOutcome, shadow: ShadowOutcome): void {
+    this.shadow.inc({ live, shadow });
   }
 
   bundleActivated(): void {

@@ -41,6 +41,8 @@ export interface PolicyArtifact {
   reachableBuiltins?: string[];
   /** Declared minimum memory of the module, when the compiler reported it. */
   minPages?: number;
+  /** Coverage builds: file → the lines that carry a coverage mark. */
+  coverable?: Map<string, Set<number>>;
 }
 
 export interface LoadOptions {
@@ -87,10 +89,10 @@ export function compileArtifact(
   files: SourceFile[] | Module[],
   data: Record<string, unknown>,
   entrypoints: string[],
+  opts: { coverage?: boolean } = {},
 ): PolicyArtifact {
-  const compiled = isModules(files)
-    ? compileParsed(files, { entrypoints })
-    : compileModules(files, { entrypoints });
+  const copts = { entrypoints, coverage: opts.coverage };
+  const compiled = isModules(files) ? compileParsed(files, copts) : compileModules(files, copts);
   const revision = contentRevision(compiled.wasm, data);
   const manifest: BundleManifest = {
     revision,
@@ -108,6 +110,7 @@ export function compileArtifact(
     hostBuiltins: compiled.hostBuiltins,
     reachableBuiltins: compiled.reachableHostBuiltins,
     minPages,
+    ...(compiled.coverable ? { coverable: compiled.coverable } : {}),
   };
 }
 
@@ -170,7 +173,7 @@ async function readText(file: string): Promise<string> {
   });
 }
 
-function parseDataFile(name: string, text: string, where: string): unknown {
+export function parseDataFile(name: string, text: string, where: string): unknown {
   if (name.endsWith('.json')) {
     try {
       return JSON.parse(text);

@@ -6,7 +6,12 @@
 import * as sdk from '@open-policy-agent/opa-wasm';
 import type { LoadedPolicy } from '@open-policy-agent/opa-wasm';
 import { isWardenError, WardenError } from '../errors/index.ts';
-import { beginEvaluation, endEvaluation, hostBuiltins } from '../rego/builtins/index.ts';
+import {
+  beginEvaluation,
+  endEvaluation,
+  hostBuiltins,
+  type EvalOutput,
+} from '../rego/builtins/index.ts';
 import {
   loadPolicySource,
   wasmDataPages,
@@ -45,6 +50,13 @@ export interface EngineOptions extends LoadOptions {
   limits?: Partial<InputLimits>;
   /** Extra host builtins (tests, embedders); they override the project's own. */
   builtins?: Record<string, HostFn>;
+  /** Receives print() output and trace() notes of every evaluation (dropped without it). */
+  output?: (o: EvalOutput) => void;
+}
+
+/** Per-call options: an output hook for this one evaluation (overrides the engine's). */
+export interface EvalOptions {
+  output?: (o: EvalOutput) => void;
 }
 
 export interface EvalResult {
@@ -58,9 +70,9 @@ export interface PolicyEngine {
   readonly entrypoints: string[];
   /** The builtins the module calls through the host. */
   readonly builtins: string[];
-  evaluate(input: unknown, entrypoint?: string): EvalResult;
+  evaluate(input: unknown, entrypoint?: string, opts?: EvalOptions): EvalResult;
   /** Same, for input already encoded as JSON text (keeps integers beyond 2^53 exact). */
-  evaluateJson(json: string | undefined, entrypoint?: string): EvalResult;
+  evaluateJson(json: string | undefined, entrypoint?: string, opts?: EvalOptions): EvalResult;
   setData(data: unknown): void;
   setDataJson(json: string): void;
 }
@@ -137,7 +149,7 @@ export async function instantiateEngine(
     poisoned = false;
   };
 
-  const run = (json: string | undefined, entrypoint?: string): EvalResult => {
+  const run = (json: string | undefined, entrypoint?: string, eo?: EvalOptions): EvalResult => {
     const ep = entrypoint ?? entrypoints[0];
     if (ep === undefined || !entrypoints.includes(ep)) {
       throw policyUserError(
@@ -149,7 +161,7 @@ export async function instantiateEngine(
     if (json !== undefined) checkInputText(json, limits);
     if (poisoned) revive();
     // OPA fixes time.now_ns and caches rand/uuid per query: one evaluation = one query.
-    beginEvaluation();
+    beginEvaluation({ output: eo?.output ?? opts.output });
     let rs: unknown;
     try {
       rs = policy.evaluate(json === undefined ? undefined : encode(json), ep);
@@ -168,8 +180,8 @@ export async function instantiateEngine(
     revision: artifact.revision,
     entrypoints,
     builtins,
-    evaluate(input, entrypoint) {
-      return run(input === undefined ? undefined : encodeInput(input), entrypoint);
+    evaluate(input, entrypoint, eo) {
+      return run(input === undefined ? undefined : encodeInput(input), entrypoint, eo);
     },
     evaluateJson: run,
     setData(data) {

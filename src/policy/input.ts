@@ -23,6 +23,8 @@ export interface PolicySubject {
   /** Unix seconds of the human approval (`auth.approval.time_claims`, default `approved_at`);
    *  absent when the token carries no numeric approval stamp. Never `iat` by default. */
   approved_at?: number;
+  /** The token claims named in `auth.policy_claims` that the token carries. */
+  claims?: Record<string, unknown>;
 }
 
 /** Per-call overrides of the policy's settings; the gateway passes its own config here. */
@@ -51,6 +53,14 @@ export interface PolicyInput {
   time: number;
   limits: PolicyLimits;
   request: { id: string | number | null; route: string };
+  /** The path that received the call ("/mcp", "/u/<upstream>/mcp"); as request.route. */
+  route?: string;
+  /** The MCP era of the message: "2025" (session-based revisions) or "2026-07-28". */
+  era?: string;
+  /** The request headers named in `policy.input_headers` (lower-case names). */
+  headers?: Record<string, string>;
+  /** The peer address of the HTTP connection (a proxy in front shows as itself). */
+  client?: { address: string };
 }
 
 /** What the gateway knows about a call, in its own (camelCase) terms. */
@@ -79,6 +89,62 @@ export interface PolicyContext {
   requestId?: string | number | null;
   /** The path that received the request: "/mcp" or "/u/<upstream>/mcp". */
   route: string;
+  /** HTTP facts the policy may see (see requestFacts). */
+  http?: RequestFacts;
+}
+
+/** What the HTTP request adds to the input: allow-listed headers, the peer, the era. */
+export interface RequestFacts {
+  era?: string;
+  headers?: Record<string, string>;
+  address?: string;
+  /** Selected token claims (auth.policy_claims). */
+  claims?: Record<string, unknown>;
+}
+
+/** Headers a policy never sees even when allow-listed: credentials belong to src/auth, and
+ *  a policy input ends up in decision logs. */
+const NEVER_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
+
+/** Picks the allow-listed headers (names lower case); repeated ones are joined with ", "
+ *  (RFC 9110 §5.3). */
+export function pickHeaders(
+  headers: Record<string, string | string[] | undefined>,
+  allow: readonly string[],
+): Record<string, string> | undefined {
+  if (allow.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const name of allow) {
+    const n = name.toLowerCase();
+    if (NEVER_HEADERS.has(n)) continue;
+    const v = headers[n];
+    if (v !== undefined) out[n] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}
+
+/** Picks the named claims the token carries (JSON values as the token holds them). */
+export function pickClaims(
+  claims: Record<string, unknown> | undefined,
+  names: readonly string[],
+): Record<string, unknown> | undefined {
+  if (names.length === 0 || !claims) return undefined;
+  const out: Record<string, unknown> = {};
+  for (const n of names) {
+    if (Object.prototype.hasOwnProperty.call(claims, n) && claims[n] !== undefined) {
+      out[n] = claims[n];
+    }
+  }
+  return out;
+}
+
+/** Adds the request facts to a built input (kept apart from the core fields above). */
+function addRequestFacts(input: PolicyInput, facts: RequestFacts | undefined): void {
+  if (!facts) return;
+  if (facts.era !== undefined) input.era = facts.era;
+  if (facts.headers !== undefined) input.headers = facts.headers;
+  if (facts.address !== undefined) input.client = { address: facts.address };
+  if (facts.claims !== undefined && input.subject) input.subject.claims = facts.claims;
 }
 
 /** The encoded size the payload limit applies to: the UTF-8 byte length of ECMAScript
@@ -128,6 +194,7 @@ export function buildPolicyInput(ctx: PolicyContext): PolicyInput {
     time: Math.floor(ms / 1000),
     limits: {},
     request: { id: ctx.requestId ?? null, route: ctx.route },
+    route: ctx.route,
   };
   if (ctx.upstream !== undefined) input.upstream = ctx.upstream;
   const toolName = ctx.toolName ?? ctx.tool?.name;
@@ -158,6 +225,7 @@ export function buildPolicyInput(ctx: PolicyContext): PolicyInput {
     const v = ctx.limits?.[key];
     if (v !== undefined) (input.limits as Record<string, unknown>)[key] = v;
   }
+  addRequestFacts(input, ctx.http);
   return input;
 }
 

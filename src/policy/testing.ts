@@ -19,6 +19,7 @@ export interface TestRule {
   name: string;
   file: string;
   line: number;
+  col?: number;
 }
 
 export interface TestOutcome extends TestRule {
@@ -47,6 +48,7 @@ export function findTests(modules: Module[]): TestRule[] {
         name: ['data', ...m.package, head.name].join('.'),
         file: r.loc.file,
         line: r.loc.line,
+        col: r.loc.col,
       });
     }
   }

@@ -21,6 +21,8 @@ export interface SourceFile {
 export interface CompileOptions {
   /** Entrypoints as rule paths joined by '/', without "data": "mcp/authz/decision". */
   entrypoints: string[];
+  /** Plan coverage marks (plan/coverage.ts); for `policy test --coverage` only. */
+  coverage?: boolean;
 }
 
 export interface CompiledPolicy {
@@ -33,6 +35,8 @@ export interface CompiledPolicy {
   /** The host builtins an entrypoint reaches (the others serve rules no entrypoint uses). */
   reachableHostBuiltins: string[];
   modules: Module[];
+  /** With `coverage`: file → the lines that carry a coverage mark. */
+  coverable?: Map<string, Set<number>>;
 }
 
 /** Builtins the runtime evaluates inside WASM (src/rego/runtime/assembly). */
@@ -77,7 +81,7 @@ export function compileModules(files: SourceFile[], opts: CompileOptions): Compi
 
 /** Compiles modules parsed already (a caller that inspected or adjusted them first). */
 export function compileParsed(modules: Module[], opts: CompileOptions): CompiledPolicy {
-  const planner = new Planner(modules);
+  const planner = new Planner(modules, { coverage: opts.coverage });
   for (const ep of opts.entrypoints) planner.addEntrypoint(ep);
   // What the entrypoints reach is planned by now; planAll adds the rest.
   const reachable = new Set(planner.pb.builtins.map((b) => b.name));
@@ -91,6 +95,7 @@ export function compileParsed(modules: Module[], opts: CompileOptions): Compiled
     hostBuiltins: policy.builtins.map((b) => b.name).filter((n) => !NATIVE_BUILTINS.has(n)),
     reachableHostBuiltins: [...reachable].filter((n) => !NATIVE_BUILTINS.has(n)),
     modules,
+    coverable: planner.coverable,
   };
 }
 

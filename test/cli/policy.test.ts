@@ -159,7 +159,7 @@ describe('policy test', () => {
     expect(run.code).toBe(0);
     const verbose = await cli(['policy', 'test', dir, '-v']);
     expect(verbose.stdout).toMatch(
-      /^PASS .*authz_test\.rego:5 data\.mcp\.authz_test\.test_admin_allowed$/m,
+      /^PASS .*authz_test\.rego:5 data\.mcp\.authz_test\.test_admin_allowed \(\d+(\.\d+)?(ns|µs|ms|s)\)$/m,
     );
     expect(verbose.stdout.trimEnd().split('\n').pop()).toBe('2 passed, 0 failed');
   });

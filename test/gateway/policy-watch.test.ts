@@ -61,4 +61,28 @@ describe('policy directory watch', () => {
     await src.refresh();
     expect(results).toEqual(['applied', 'rejected', 'applied']);
   }, 60_000);
+
+  it('reloads a v0 policy (policy.rego_version: v0) as v0', async () => {
+    const v0 = mkdtempSync(join(tmpdir(), 'warden-policy-watch-v0-'));
+    const rule = (who: string) =>
+      `package mcp.authz\ndefault decision = {"allow": false, "reasons": ["closed"]}\n` +
+      `decision = {"allow": true, "reasons": []} { input.user == "${who}" }\n`;
+    writeFileSync(join(v0, 'authz.rego'), rule('ada'));
+    const p = { path: v0, entrypoint: 'mcp/authz/decision', rego_version: 'v0' as const };
+    const results: string[] = [];
+    const first = await loadPolicyDecider(v0, p.entrypoint, { regoVersion: 'v0' });
+    const src = watchLocalPolicy({ decider: first, key: 'k', close() {} }, p, {
+      log: pino({ level: 'silent' }),
+      reloaded: (r) => results.push(r),
+      debounceMs: 60_000,
+    });
+    try {
+      writeFileSync(join(v0, 'authz.rego'), rule('bob'));
+      await src.refresh();
+      expect(results).toEqual(['applied']);
+      expect(src.decider.decide({ user: 'bob' } as never).allow).toBe(true);
+    } finally {
+      src.close();
+    }
+  }, 60_000);
 });

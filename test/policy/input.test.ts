@@ -76,6 +76,7 @@ describe('buildPolicyInput', () => {
       time: NOW,
       limits: {},
       request: { id: 7, route: '/mcp' },
+      route: '/mcp',
     });
   });
   it('floors time and approval time to whole seconds', () => {

@@ -31,6 +31,32 @@ describe('--v0-compatible', () => {
     expect(b.code).toBe(0);
   });
 
+  it('reaches policy check, fmt and the test tools (-r, --format json, --coverage)', async () => {
+    const dir = await fixture({ 'authz.rego': POLICY, 'authz_test.rego': TESTS });
+    expect((await cli(['policy', 'check', dir])).code).toBe(2);
+    const c = await cli(['policy', 'check', '--v0-compatible', dir]);
+    expect([c.code, c.stdout]).toEqual([0, 'ok\n']);
+    expect((await cli(['policy', 'fmt', '-l', dir])).code).toBe(2);
+    expect((await cli(['policy', 'fmt', '-l', '--v0-compatible', dir])).code).toBe(0);
+    // The second rule of test_allow is its own test (test_allow#01), located by line and column.
+    const j = await cli([
+      'policy',
+      'test',
+      '--v0-compatible',
+      '--format',
+      'json',
+      '-r',
+      '#01',
+      dir,
+    ]);
+    const results = JSON.parse(j.stdout) as { name: string; location: { row: number } }[];
+    expect(results.map((r) => [r.name, r.location.row])).toEqual([['test_allow#01', 4]]);
+    expect(j.code).toBe(1);
+    const cov = await cli(['policy', 'test', '--v0-compatible', '--coverage', '-r', 'allow$', dir]);
+    expect(cov.code).toBe(0);
+    expect(cov.stdout).toMatch(/authz\.rego/);
+  });
+
   it('is policy.rego_version in warden.yaml, checked', () => {
     const c = parseConfig('policy:\n  path: p/\n  rego_version: v0\n', 'warden.yaml', {});
     expect(c.policy.rego_version).toBe('v0');

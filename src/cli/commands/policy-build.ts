@@ -2,7 +2,9 @@
 // (/policy.wasm, /data.json, /.manifest), the layout `opa build -t wasm` writes.
 import { writeFile } from 'node:fs/promises';
 import { UserInputError } from '../../errors/index.ts';
-import { compileDir, DEFAULT_ENTRYPOINT, writeBundle } from '../../policy/bundle.ts';
+import { compileDir, DEFAULT_ENTRYPOINT, readPolicyDir, writeBundle } from '../../policy/bundle.ts';
+import { parseModule } from '../../rego/parser.ts';
+import { missingBuiltinErrors, unimplemented } from './policy-builtins.ts';
 import { normalizeEntrypoint, parse, positionals } from '../args.ts';
 import type { Io } from '../io.ts';
 import { BUILD_USAGE } from '../help.ts';
@@ -19,10 +21,14 @@ export async function runBuild(args: string[], io: Io): Promise<number> {
     normalizeEntrypoint,
   );
   const started = performance.now();
-  const artifact = await compileDir(dir, {
-    entrypoints: [...new Set(eps)],
-    regoVersion: p.values['v0-compatible'] === true ? 'v0' : undefined,
-  });
+  const regoVersion = p.values['v0-compatible'] === true ? 'v0' : undefined;
+  const artifact = await compileDir(dir, { entrypoints: [...new Set(eps)], regoVersion });
+  // Only a builtin an entrypoint reaches fails evaluations (the engine refuses just those).
+  await refuseUnimplemented(
+    dir,
+    artifact.reachableBuiltins ?? artifact.hostBuiltins ?? [],
+    regoVersion,
+  );
   const bundle = writeBundle(artifact);
   const ms = performance.now() - started;
   try {
@@ -37,4 +43,20 @@ export async function runBuild(args: string[], io: Io): Promise<number> {
       `in ${ms.toFixed(0)} ms\n`,
   );
   return 0;
+}
+
+/** A module calling a builtin nothing implements would fail every evaluation: refuse it now,
+ *  at the first such call (`file:line:col`). */
+async function refuseUnimplemented(
+  dir: string,
+  hostCalls: string[],
+  regoVersion: 'v0' | undefined,
+): Promise<void> {
+  if (unimplemented(hostCalls).length === 0) return;
+  const { files } = await readPolicyDir(dir, { includeTests: false, regoVersion });
+  const [first] = missingBuiltinErrors(
+    files.map((f) => parseModule(f.path, f.text, f.regoVersion)),
+    hostCalls,
+  );
+  if (first) throw first;
 }

@@ -7,8 +7,18 @@
 // - Without that call, the state is created on first use and dropped at the end of the current
 //   synchronous job (a microtask), which `evaluate` never spans since it is synchronous.
 
+/** What `print` and `trace` emit during one evaluation: a line of print output (with the
+ *  `file:line` of the call when the compiler recorded it), a trace note, or (coverage builds
+ *  only) the `file:line` of an evaluated expression. */
+export interface EvalOutput {
+  kind: 'print' | 'note' | 'cover';
+  text: string;
+  where?: string;
+}
+
 interface EvalState {
   nowNs?: bigint;
+  output?: (o: EvalOutput) => void;
   cache: Map<string, unknown>;
   pinned: boolean;
 }
@@ -18,10 +28,17 @@ let state: EvalState | undefined;
 export interface BeginEvaluationOptions {
   /** Fix the clock for this evaluation (nanoseconds since the Unix epoch), e.g. for tests. */
   nowNs?: bigint;
+  /** Receives print() lines and trace() notes; without it they are dropped, as OPA drops
+   *  print output when no print hook is installed. */
+  output?: (o: EvalOutput) => void;
 }
 
 export function beginEvaluation(opts: BeginEvaluationOptions = {}): void {
-  state = { nowNs: opts.nowNs, cache: new Map(), pinned: true };
+  state = { nowNs: opts.nowNs, output: opts.output, cache: new Map(), pinned: true };
+}
+
+export function emitOutput(o: EvalOutput): void {
+  state?.output?.(o);
 }
 
 export function endEvaluation(): void {

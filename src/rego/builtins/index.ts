@@ -34,12 +34,14 @@ import { uuidBuiltins } from './uuid.ts';
 import { walkPairs } from './walk.ts';
 import { templateBuiltins } from './template.ts';
 import { deprecatedBuiltins } from './deprecated.ts';
+import { coverMark, printAt, printBuiltins } from './print.ts';
+import { graphqlBuiltins } from './graphql.ts';
 import { decodeArg, encodeResult, toWire } from './values.ts';
 
 export { regoSet, decodeResult } from './values.ts';
 export type { RegoSetJson } from './values.ts';
 export { beginEvaluation, endEvaluation } from './evaluation.ts';
-export type { BeginEvaluationOptions } from './evaluation.ts';
+export type { BeginEvaluationOptions, EvalOutput } from './evaluation.ts';
 
 export type HostBuiltin = (...args: any[]) => unknown;
 
@@ -69,6 +71,8 @@ const implementations: Record<string, HostBuiltin> = {
   ...awsBuiltins,
   ...runtimeBuiltins,
   ...deprecatedBuiltins,
+  ...printBuiltins,
+  ...graphqlBuiltins,
 };
 
 /** Decodes tagged sets in the arguments, encodes sets in the result, and turns an unexpected
@@ -101,6 +105,8 @@ export const hostAlias = (name: string): string => `warden:${name}`;
  */
 export const plannerHelpers: Record<string, HostBuiltin> = {
   [hostAlias('walk')]: walkPairs,
+  [hostAlias('print')]: printAt,
+  [hostAlias('cover')]: coverMark,
 };
 
 /** The builtins that read objects with keys of any type (values.ts KeyedObject). */

@@ -4,6 +4,7 @@
 // head's action — runs once per solution. A failing test is a statement that is undefined
 // and ends the current block.
 
+import { planCoverMark } from './coverage.ts';
 import type { Body, Expr, Rule, Term } from '../ast.ts';
 import { Op, type Local, type Operand } from '../ir.ts';
 import { RegoError } from '../errors.ts';
@@ -66,7 +67,10 @@ export function planBody(env: Env, body: Body, outer: Set<string>, then: () => v
   const allOuter = new Set([...outer, ...bodyLevelVars(body, isGlobal)]);
   setArityOracle((t) => env.planner.arityOf(env, t));
   const ordered = reorder(body, bound, allOuter, isGlobal);
-  for (const e of ordered) planExpr(env, e);
+  for (const e of ordered) {
+    planCoverMark(env, e.loc);
+    planExpr(env, e);
+  }
   then();
 }
 

@@ -15,6 +15,8 @@ import { FuncBuilder, PolicyBuilder, isConst } from './builder.ts';
 import { RuleTree, hasDoc, type ModuleCtx, type RuleEntry, type RuleNode } from './tree.ts';
 import { type Env, childEnv, planBody, resolveName, outerNames } from './body.ts';
 import { planArgs, planPath, planTerm } from './terms.ts';
+import { planPrint } from './print.ts';
+import { planCoverMark, type CoverableLines } from './coverage.ts';
 import { unifyOperand } from './unify.ts';
 import { allVarsOfTerm, stripLoc } from './vars.ts';
 
@@ -36,8 +38,15 @@ export class Planner {
   private readonly funcs = new Map<string, number>();
   private readonly inProgress: string[] = [];
 
-  constructor(private readonly modules: Module[]) {
+  /** Set when the build plans coverage marks (coverage.ts): the lines that carry one. */
+  readonly coverable: CoverableLines | undefined;
+
+  constructor(
+    private readonly modules: Module[],
+    opts: { coverage?: boolean } = {},
+  ) {
     this.tree = new RuleTree(modules);
+    this.coverable = opts.coverage ? new Map() : undefined;
   }
 
   addEntrypoint(name: string): void {
@@ -363,7 +372,10 @@ export class Planner {
     };
 
     if (!rule.else || rule.else.length === 0) {
-      planBody(renv, rule.body, outer, () => action(renv, rule.value, result));
+      planBody(renv, rule.body, outer, () => {
+        planCoverMark(renv, rule.loc);
+        action(renv, rule.value, result);
+      });
       return;
     }
     // else chain: the first clause with a solution gives the value.
@@ -374,7 +386,10 @@ export class Planner {
       fb.within(b, () => {
         if (i > 0) fb.emit({ op: Op.IsUndefined, source: t });
         const cenv = childEnv(renv);
-        planBody(cenv, c.body, outer, () => action(cenv, c.value, t));
+        planBody(cenv, c.body, outer, () => {
+          planCoverMark(cenv, rule.loc);
+          action(cenv, c.value, t);
+        });
       });
     });
     const b = fb.subBlock();
@@ -437,6 +452,7 @@ export class Planner {
       return pb.constValue(ruleMetadata(env.rule));
     if (!node && name === 'rego.metadata.chain' && t.args.length === 0)
       return pb.constValue(chainMetadata(this.modules, env.module.module, env.rule));
+    if (!node && name === 'print') return planPrint(env, t);
     // OPA 1.x removed the deprecated builtins from v1; v0 modules keep them.
     const removed = DEPRECATED_BUILTINS.has(name) && env.module.module.regoVersion !== 'v0';
     const arity = node ? funcArity(node) : removed ? undefined : builtinArity(name);

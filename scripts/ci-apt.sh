@@ -4,10 +4,12 @@
 #                to receive RFC 5424 records over TCP with octet-counting framing.
 #   nginx      — test/scale starts nginx as a round-robin load balancer in front of replicas.
 #   prometheus — test/scale starts a Prometheus server that scrapes the gateway's /metrics.
+#   podman, buildah, mmdebstrap — test/deploy/image.e2e.test.ts (npm run test:image) builds the image
+#                from deploy/Dockerfile on a Node base made from Debian packages, and runs it.
 # Idempotent: packages already installed are skipped, and `apt-get update` runs at most once.
 set -euo pipefail
 
-PACKAGES=(rsyslog nginx-light prometheus ca-certificates)
+PACKAGES=(rsyslog nginx-light prometheus ca-certificates podman buildah mmdebstrap)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

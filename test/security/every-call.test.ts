@@ -5,52 +5,29 @@
 // and recorded. Both routes, both eras, against the lenient upstream (which runs whatever has
 // a method) and the SDK's express.json() one; the assertion is what the upstreams ran.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CELLS,
-  READ,
   auditWhere,
   call,
-  headersFor,
   inEra,
-  post,
   ran,
-  startPeers,
+  useReadOnlyPeers,
   type Era,
-  type Peers,
   type Target,
 } from './peers.ts';
 
-let p: Peers;
-const sessions = new Map<string, Record<string, string>>();
-const tokens = new Map<string, string>();
+const peers = useReadOnlyPeers();
 let nextId = 2000;
 
-beforeAll(async () => {
-  p = await startPeers();
-});
-afterAll(async () => {
-  expect(p.lenient.calls().map((c) => c.name)).not.toContain('create_ticket');
-  expect(p.sdk.calls.map((c) => c.name)).not.toContain('create_ticket');
-  await p?.close();
-});
-
-async function readOnly(route: string): Promise<string> {
-  let t = tokens.get(route);
-  if (!t) tokens.set(route, (t = await p.h.token(READ, { route })));
-  return t;
-}
-
-async function send(t: Target, era: Era, body: unknown, version?: string) {
-  const token = await readOnly(t.route);
+function send(t: Target, era: Era, body: unknown, version?: string) {
   const first = (Array.isArray(body) ? body[0] : body) as Record<string, unknown>;
-  const h = await headersFor(p, t, era, token, first, sessions, version);
-  return post(`${p.h.gw.url}${t.route}`, JSON.stringify(body), h);
+  return peers.send(t, era, first, JSON.stringify(body), { version });
 }
 
 /** The refusals of a tools/call of `tool` on `route` recorded so far. */
 const refusals = (route: string, tool: string) =>
-  p.h
+  peers.p.h
     .audit()
     .filter(
       (r) =>
@@ -72,33 +49,33 @@ describe.each(CELLS)('%s', (_label, t, era) => {
   const tool = (n: string) => `${t.prefix}${n}`;
 
   it('refuses a tools/call with a null id (400 -32600), audited, and runs nothing', async () => {
-    const before = ran(p, t).length;
+    const before = ran(peers.p, t).length;
     const recorded = refusals(t.route, tool('create_ticket'));
     const r = await send(t, era, inEra(era, call(null, tool('create_ticket'))));
     expect(r.status).toBe(400);
     expect(r.json.error.code).toBe(-32600);
     expect(r.json.error.message).toContain('null');
-    expect(ran(p, t).slice(before)).toEqual([]);
+    expect(ran(peers.p, t).slice(before)).toEqual([]);
     expect(await refusedSince(t.route, tool('create_ticket'), recorded)).toBe(1);
   });
 
   it('refuses a tools/call sent as a notification (no id), audited, and runs nothing', async () => {
-    const before = ran(p, t).length;
+    const before = ran(peers.p, t).length;
     const recorded = refusals(t.route, tool('delete_all'));
     const r = await send(t, era, inEra(era, call(undefined, tool('delete_all'))));
     expect(r.status).toBe(400);
     expect(r.json.error.code).toBe(-32600);
     expect(r.json.error.message).toContain('needs an id');
-    expect(ran(p, t).slice(before)).toEqual([]);
+    expect(ran(peers.p, t).slice(before)).toEqual([]);
     expect(await refusedSince(t.route, tool('delete_all'), recorded)).toBe(1);
     // Nor may an allowed tool run undecided and unrecorded.
     const r2 = await send(t, era, inEra(era, call(undefined, tool('read_notes'))));
     expect(r2.status).toBe(400);
-    expect(ran(p, t).slice(before)).toEqual([]);
+    expect(ran(peers.p, t).slice(before)).toEqual([]);
   });
 
   it('refuses any request method without an id, and a notification with one', async () => {
-    const before = p.lenient.executed.length;
+    const before = peers.p.lenient.executed.length;
     const r = await send(t, era, inEra(era, { jsonrpc: '2.0', method: 'tools/list' }));
     expect(r.status).toBe(400);
     expect(r.json.error.code).toBe(-32600);
@@ -108,16 +85,16 @@ describe.each(CELLS)('%s', (_label, t, era) => {
       method: 'notifications/initialized',
     });
     expect(n.status).toBe(400);
-    expect(p.lenient.executed.slice(before).map((e) => e.method)).toEqual([]);
+    expect(peers.p.lenient.executed.slice(before).map((e) => e.method)).toEqual([]);
   });
 
   it('decides and records a call with a string or number id as usual', async () => {
     const id = `s-${nextId++}`;
-    const before = ran(p, t).length;
+    const before = ran(peers.p, t).length;
     const r = await send(t, era, inEra(era, call(id, tool('read_notes'))));
     expect(r.status).toBe(200);
-    expect(ran(p, t).slice(before)).toEqual(['read_notes']);
-    expect(await auditWhere(p.h, (x) => x.request_id === id)).toMatchObject([
+    expect(ran(peers.p, t).slice(before)).toEqual(['read_notes']);
+    expect(await auditWhere(peers.p.h, (x) => x.request_id === id)).toMatchObject([
       { tool: tool('read_notes'), decision: 'allow', status: 200 },
     ]);
   });
@@ -126,7 +103,7 @@ describe.each(CELLS)('%s', (_label, t, era) => {
     const BATCH = '2025-03-26';
 
     it('refuses a batch hiding a tools/call without an id or with a null one', async () => {
-      const before = ran(p, t).length;
+      const before = ran(peers.p, t).length;
       const recorded = refusals(t.route, tool('create_ticket'));
       for (const hidden of [
         call(undefined, tool('create_ticket')),
@@ -136,13 +113,13 @@ describe.each(CELLS)('%s', (_label, t, era) => {
         expect(r.status).toBe(400);
         expect(r.json.error.code).toBe(-32600);
       }
-      expect(ran(p, t).slice(before)).toEqual([]);
+      expect(ran(peers.p, t).slice(before)).toEqual([]);
       await refusedSince(t.route, tool('create_ticket'), recorded + 1);
       expect(refusals(t.route, tool('create_ticket')) - recorded).toBe(2);
     });
 
     it('decides every call of a batch: one denied refuses the batch, each is recorded', async () => {
-      const before = ran(p, t).length;
+      const before = ran(peers.p, t).length;
       const a = nextId++;
       const b = nextId++;
       const r = await send(
@@ -152,8 +129,8 @@ describe.each(CELLS)('%s', (_label, t, era) => {
         BATCH,
       );
       expect(r.status).toBe(403);
-      expect(ran(p, t).slice(before)).toEqual([]);
-      expect(await auditWhere(p.h, (x) => x.request_id === b)).toMatchObject([
+      expect(ran(peers.p, t).slice(before)).toEqual([]);
+      expect(await auditWhere(peers.p.h, (x) => x.request_id === b)).toMatchObject([
         { tool: tool('create_ticket'), decision: 'deny', outcome: 'denied' },
       ]);
       const c = nextId++;
@@ -165,9 +142,9 @@ describe.each(CELLS)('%s', (_label, t, era) => {
         BATCH,
       );
       expect(ok.status).toBe(200);
-      expect(ran(p, t).slice(before)).toEqual(['read_notes', 'read_notes']);
+      expect(ran(peers.p, t).slice(before)).toEqual(['read_notes', 'read_notes']);
       for (const id of [c, d])
-        expect(await auditWhere(p.h, (x) => x.request_id === id)).toMatchObject([
+        expect(await auditWhere(peers.p.h, (x) => x.request_id === id)).toMatchObject([
           { tool: tool('read_notes'), decision: 'allow' },
         ]);
     });
@@ -179,10 +156,10 @@ describe.each(CELLS)('%s', (_label, t, era) => {
     });
   } else {
     it('refuses a batch in 2026-07-28 (batches ended with 2025-03-26)', async () => {
-      const before = ran(p, t).length;
+      const before = ran(peers.p, t).length;
       const r = await send(t, era, [inEra(era, call(nextId++, tool('read_notes')))]);
       expect(r.status).toBe(400);
-      expect(ran(p, t).slice(before)).toEqual([]);
+      expect(ran(peers.p, t).slice(before)).toEqual([]);
     });
   }
 });

@@ -5,61 +5,42 @@
 // What is accepted runs with a record that holds exactly the arguments the upstream executed.
 // Both routes, both eras, the lenient and the express.json() upstreams.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAX_DEPTH } from '../../src/transport/message.ts';
 import {
   CELLS,
-  READ,
   auditWhere,
   call,
-  headersFor,
   inEra,
-  post,
   ran,
-  startPeers,
+  useReadOnlyPeers,
   type Era,
-  type Peers,
   type Target,
 } from './peers.ts';
 
-let p: Peers;
-const sessions = new Map<string, Record<string, string>>();
-const tokens = new Map<string, string>();
+const peers = useReadOnlyPeers();
 let nextId = 3000;
 
-beforeAll(async () => {
-  p = await startPeers();
-});
-afterAll(async () => {
-  expect(p.lenient.calls().map((c) => c.name)).not.toContain('create_ticket');
-  expect(p.sdk.calls.map((c) => c.name)).not.toContain('create_ticket');
-  await p?.close();
-});
-
-async function send(t: Target, era: Era, msg: Record<string, unknown>, text: string) {
-  let token = tokens.get(t.route);
-  if (!token) tokens.set(t.route, (token = await p.h.token(READ, { route: t.route })));
-  const h = await headersFor(p, t, era, token, msg, sessions);
-  return post(`${p.h.gw.url}${t.route}`, text, h);
-}
+const send = (t: Target, era: Era, msg: Record<string, unknown>, text: string) =>
+  peers.send(t, era, msg, text);
 
 /** `levels` arrays nested in one another, as JSON text. */
 const nested = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
 
 describe.each(CELLS)('%s', (_label, t, era) => {
   const tool = (n: string) => `${t.prefix}${n}`;
-  const recorded = (id: number) => auditWhere(p.h, (x) => x.request_id === id);
+  const recorded = (id: number) => auditWhere(peers.p.h, (x) => x.request_id === id);
 
   /** Sends `msg` with `"__HOLE__"` in it replaced by raw JSON text; expects a refusal. */
   async function refused(id: number, raw: string, code: number, path: string) {
     const msg = inEra(era, call(id, tool('read_notes'), { q: '__HOLE__' }));
-    const before = ran(p, t).length;
+    const before = ran(peers.p, t).length;
     const r = await send(t, era, msg, JSON.stringify(msg).replace('"__HOLE__"', raw));
     expect(r.status).toBe(400);
     expect(r.json.error.code).toBe(code);
     expect(r.json.error.data).toMatchObject({ path });
     expect(r.json.error.message).toContain(path);
-    expect(ran(p, t).slice(before)).toEqual([]);
+    expect(ran(peers.p, t).slice(before)).toEqual([]);
     expect(await recorded(id)).toMatchObject([
       { method: 'tools/call', tool: tool('read_notes'), status: 400, outcome: 'error' },
     ]);
@@ -87,16 +68,16 @@ describe.each(CELLS)('%s', (_label, t, era) => {
     const id = nextId++;
     // (Not `q`: the tool's inputSchema wants a string there.)
     const msg = inEra(era, call(id, tool('read_notes'), { deep: '__HOLE__' }));
-    const before = ran(p, t).length;
+    const before = ran(peers.p, t).length;
     const deep = nested(MAX_DEPTH - 3);
     const r = await send(t, era, msg, JSON.stringify(msg).replace('"__HOLE__"', deep));
     expect(r.status).toBe(200);
-    expect(ran(p, t).slice(before)).toEqual(['read_notes']);
+    expect(ran(peers.p, t).slice(before)).toEqual(['read_notes']);
     const [rec] = await recorded(id);
     expect(rec).toMatchObject({ tool: tool('read_notes'), decision: 'allow', status: 200 });
     expect(rec.arguments).toEqual({ deep: JSON.parse(deep) });
     if (t.upstream === 'lenient')
-      expect(p.lenient.calls().at(-1)!.arguments).toEqual({ deep: JSON.parse(deep) });
+      expect(peers.p.lenient.calls().at(-1)!.arguments).toEqual({ deep: JSON.parse(deep) });
     // One level more is refused.
     await refused(
       nextId++,
@@ -118,7 +99,7 @@ describe.each(CELLS)('%s', (_label, t, era) => {
   it('refuses an envelope the record cannot hold with -32600', async () => {
     const id = nextId++;
     const msg = inEra(era, call(id, tool('read_notes')));
-    const before = ran(p, t).length;
+    const before = ran(peers.p, t).length;
     const text = JSON.stringify(msg).replace(/^\{/, `{"extra": ${nested(200)},`);
     const r = await send(t, era, msg, text);
     expect(r.status).toBe(400);
@@ -127,21 +108,21 @@ describe.each(CELLS)('%s', (_label, t, era) => {
     const inf = await send(t, era, msg, JSON.stringify(msg).replace(`"id":${id}`, '"id":1e999'));
     expect(inf.status).toBe(400);
     expect(inf.json.error).toMatchObject({ code: -32600, data: { path: '/id' } });
-    expect(ran(p, t).slice(before)).toEqual([]);
+    expect(ran(peers.p, t).slice(before)).toEqual([]);
   });
 
   it('runs what JSON can carry (-0, 1e308, a lone surrogate) with a record of it', async () => {
     const id = nextId++;
     const args = { q: 'x', z: -0, big: 1e308, s: '\ud800' };
     const msg = inEra(era, call(id, tool('read_notes'), args));
-    const before = ran(p, t).length;
+    const before = ran(peers.p, t).length;
     const r = await send(t, era, msg, JSON.stringify(msg));
     expect(r.status).toBe(200);
-    expect(ran(p, t).slice(before)).toEqual(['read_notes']);
+    expect(ran(peers.p, t).slice(before)).toEqual(['read_notes']);
     const [rec] = await recorded(id);
     expect(rec.arguments).toEqual({ q: 'x', z: 0, big: 1e308, s: '\ud800' });
     if (t.upstream === 'lenient')
-      expect(p.lenient.calls().at(-1)!.arguments).toEqual({
+      expect(peers.p.lenient.calls().at(-1)!.arguments).toEqual({
         q: 'x',
         z: 0,
         big: 1e308,

@@ -6,58 +6,32 @@
 // session and statelessly in 2026-07-28, against the lenient upstream and the SDK's
 // express.json() one; what the upstreams executed is the assertion.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CELLS,
-  READ,
   auditWhere,
   call,
-  headersFor,
   inEra,
-  post,
   ran,
-  startPeers,
+  useReadOnlyPeers,
   type Era,
-  type Peers,
   type Target,
 } from './peers.ts';
 
-let p: Peers;
-const sessions = new Map<string, Record<string, string>>();
-const tokens = new Map<string, string>();
+const peers = useReadOnlyPeers();
 let nextId = 1000;
 
-beforeAll(async () => {
-  p = await startPeers();
-});
-afterAll(async () => {
-  // A read-only token never ran a destructive tool, whatever was tried.
-  expect(p.lenient.calls().map((c) => c.name)).not.toContain('create_ticket');
-  expect(p.sdk.calls.map((c) => c.name)).not.toContain('create_ticket');
-  await p?.close();
-});
-
-async function readOnly(route: string): Promise<string> {
-  let t = tokens.get(route);
-  if (!t) tokens.set(route, (t = await p.h.token(READ, { route })));
-  return t;
-}
-
 /** Sends `bytes` as the body of `msg` (the message as the gateway will read it). */
-async function attack(
+const attack = (
   t: Target,
   era: Era,
   msg: Record<string, unknown>,
   bytes: string | Buffer,
   headers: Record<string, string> = {},
-) {
-  const token = await readOnly(t.route);
-  const h = await headersFor(p, t, era, token, msg, sessions);
-  return post(`${p.h.gw.url}${t.route}`, bytes, { ...h, ...headers });
-}
+) => peers.send(t, era, msg, bytes, { headers });
 
 const refusedRecord = (route: string, status: number) =>
-  auditWhere(p.h, (r) => r.route === route && r.status === status && r.outcome === 'error');
+  auditWhere(peers.p.h, (r) => r.route === route && r.status === status && r.outcome === 'error');
 
 describe.each(CELLS)('%s', (_label, t, era) => {
   const tool = (n: string) => `${t.prefix}${n}`;
@@ -66,13 +40,13 @@ describe.each(CELLS)('%s', (_label, t, era) => {
     const id = nextId++;
     // As UTF-8 the method is "tools/+AGM-all"; as UTF-7 (body-parser honours it) "tools/call".
     const msg = { ...inEra(era, call(id, tool('create_ticket'))), method: 'tools/+AGM-all' };
-    const before = ran(p, t).length;
+    const before = ran(peers.p, t).length;
     const r = await attack(t, era, msg, JSON.stringify(msg), {
       'content-type': 'application/json; charset=utf-7',
     });
     expect(r.status).toBe(415);
     expect(r.json.error.message).toContain('utf-7');
-    expect(ran(p, t).slice(before)).toEqual([]);
+    expect(ran(peers.p, t).slice(before)).toEqual([]);
     expect((await refusedRecord(t.route, 415)).length).toBeGreaterThan(0);
     // Every charset parameter counts, not only the first.
     const r2 = await attack(t, era, msg, JSON.stringify(msg), {
@@ -82,24 +56,24 @@ describe.each(CELLS)('%s', (_label, t, era) => {
     // A content coding is refused too (the forwarded body is never the client's).
     const r3 = await attack(t, era, msg, JSON.stringify(msg), { 'content-encoding': 'gzip' });
     expect(r3.status).toBe(415);
-    expect(ran(p, t).slice(before)).toEqual([]);
+    expect(ran(peers.p, t).slice(before)).toEqual([]);
   });
 
   it('forwards what it read: the same bytes sent as plain JSON stay an unknown method upstream', async () => {
     const id = nextId++;
     const msg = { ...inEra(era, call(id, tool('create_ticket'))), method: 'tools/+AGM-all' };
-    const before = ran(p, t).length;
+    const before = ran(peers.p, t).length;
     const r = await attack(t, era, msg, JSON.stringify(msg), {
       'content-type': 'application/json; charset="UTF-8"',
     });
     expect(r.status).toBeLessThan(500);
-    expect(ran(p, t).slice(before)).toEqual([]);
+    expect(ran(peers.p, t).slice(before)).toEqual([]);
   });
 
   it('strips a BOM and forwards the message without it', async () => {
     const id = nextId++;
     const msg = inEra(era, call(id, tool('read_notes'), { q: 'bom' }));
-    const before = ran(p, t).length;
+    const before = ran(peers.p, t).length;
     const bytes = Buffer.concat([
       Buffer.from([0xef, 0xbb, 0xbf]),
       Buffer.from(JSON.stringify(msg)),
@@ -107,13 +81,13 @@ describe.each(CELLS)('%s', (_label, t, era) => {
     const r = await attack(t, era, msg, bytes);
     expect(r.status).toBe(200);
     expect(r.json.result.content[0].text).toBe('executed read_notes');
-    expect(ran(p, t).slice(before)).toEqual(['read_notes']);
+    expect(ran(peers.p, t).slice(before)).toEqual(['read_notes']);
     if (t.route === '/u/lenient/mcp') {
-      const raw = p.lenient.calls().at(-1)!.raw;
+      const raw = peers.p.lenient.calls().at(-1)!.raw;
       expect(raw[0]).toBe(0x7b); // "{"
       expect(raw.toString('utf8')).toBe(JSON.stringify(msg));
     }
-    const recs = await auditWhere(p.h, (x) => x.request_id === id);
+    const recs = await auditWhere(peers.p.h, (x) => x.request_id === id);
     expect(recs).toMatchObject([{ tool: tool('read_notes'), decision: 'allow', status: 200 }]);
   });
 
@@ -123,12 +97,12 @@ describe.each(CELLS)('%s', (_label, t, era) => {
     const text = Buffer.from(JSON.stringify(msg));
     const at = text.indexOf('"X"') + 1;
     text[at] = 0xff; // a byte that never occurs in UTF-8
-    const before = ran(p, t).length;
+    const before = ran(peers.p, t).length;
     const r = await attack(t, era, msg, text);
     expect(r.status).toBe(400);
     expect(r.json.error.code).toBe(-32700);
     expect(r.json.error.message).toContain(`byte ${at}`);
-    expect(ran(p, t).slice(before)).toEqual([]);
+    expect(ran(peers.p, t).slice(before)).toEqual([]);
     expect((await refusedRecord(t.route, 400)).length).toBeGreaterThan(0);
   });
 
@@ -136,14 +110,14 @@ describe.each(CELLS)('%s', (_label, t, era) => {
     // Decided as create_ticket: denied for a read-only token, nothing runs.
     const id = nextId++;
     const denied = inEra(era, call(id, tool('create_ticket')));
-    const before = ran(p, t).length;
+    const before = ran(peers.p, t).length;
     const dupDenied = JSON.stringify(denied).replace(
       `"name":"${tool('create_ticket')}"`,
       `"name":"${tool('read_notes')}","name":"${tool('create_ticket')}"`,
     );
     const r = await attack(t, era, denied, dupDenied);
     expect(r.status).toBe(403);
-    expect(ran(p, t).slice(before)).toEqual([]);
+    expect(ran(peers.p, t).slice(before)).toEqual([]);
     // Decided as read_notes: read_notes is what runs, and the upstream sees one name.
     const id2 = nextId++;
     const allowed = inEra(era, call(id2, tool('read_notes')));
@@ -153,12 +127,12 @@ describe.each(CELLS)('%s', (_label, t, era) => {
     );
     const r2 = await attack(t, era, allowed, dupAllowed);
     expect(r2.status).toBe(200);
-    expect(ran(p, t).slice(before)).toEqual(['read_notes']);
+    expect(ran(peers.p, t).slice(before)).toEqual(['read_notes']);
     if (t.route === '/u/lenient/mcp') {
-      const raw = p.lenient.calls().at(-1)!.raw.toString('utf8');
+      const raw = peers.p.lenient.calls().at(-1)!.raw.toString('utf8');
       expect(raw.match(/"name"/g)).toHaveLength(1);
     }
-    const recs = await auditWhere(p.h, (x) => x.request_id === id2);
+    const recs = await auditWhere(peers.p.h, (x) => x.request_id === id2);
     expect(recs).toMatchObject([{ tool: tool('read_notes'), decision: 'allow' }]);
   });
 });
@@ -177,7 +151,7 @@ describe.each(['2025', '2026'] as const)('the drop-in route in %s', (era) => {
       'content-type': 'application/json; charset=utf-8',
     });
     expect(r.status).toBe(200);
-    const got = p.lenient.calls().at(-1)!;
+    const got = peers.p.lenient.calls().at(-1)!;
     expect(got.name).toBe('read_notes');
     expect(got.raw.toString('utf8')).toBe(JSON.stringify(msg));
     expect(got.headers['content-type']).toBe('application/json');

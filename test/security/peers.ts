@@ -18,6 +18,7 @@ import {
   startLenientUpstream,
   type LenientUpstream,
 } from '../fixtures/lenient-upstream.ts';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { rawSession, startHarness, type Harness } from '../gateway/harness.ts';
 
 export const V26 = '2026-07-28';
@@ -251,3 +252,45 @@ export const call = (id: unknown, name: string, args: Record<string, unknown> = 
   method: 'tools/call',
   params: { name, arguments: args },
 });
+
+/** A test file's peers, with a read-only token per route. Started before the file's tests;
+ *  after them, the check each attack file ends on: a read-only token never ran a destructive
+ *  tool on either upstream, whatever was tried. */
+export interface ReadOnlyPeers {
+  /** The peers (set once the file's beforeAll ran). */
+  readonly p: Peers;
+  /** Posts `body` (text or bytes) as the message `msg` — the message as the gateway will read
+   *  it, for the session and era headers — on `t`'s route, with a read-only token. */
+  send(
+    t: Target,
+    era: Era,
+    msg: Record<string, unknown>,
+    body: string | Buffer,
+    opts?: { headers?: Record<string, string>; version?: string },
+  ): ReturnType<typeof post>;
+}
+
+export function useReadOnlyPeers(): ReadOnlyPeers {
+  let peers: Peers | undefined;
+  const sessions = new Map<string, Record<string, string>>();
+  const tokens = new Map<string, string>();
+  beforeAll(async () => {
+    peers = await startPeers();
+  });
+  afterAll(async () => {
+    expect(peers!.lenient.calls().map((c) => c.name)).not.toContain('create_ticket');
+    expect(peers!.sdk.calls.map((c) => c.name)).not.toContain('create_ticket');
+    await peers?.close();
+  });
+  return {
+    get p() {
+      return peers!;
+    },
+    async send(t, era, msg, body, opts = {}) {
+      let token = tokens.get(t.route);
+      if (!token) tokens.set(t.route, (token = await peers!.h.token(READ, { route: t.route })));
+      const h = await headersFor(peers!, t, era, token, msg, sessions, opts.version);
+      return post(`${peers!.h.gw.url}${t.route}`, body, { ...h, ...opts.headers });
+    },
+  };
+}

@@ -124,6 +124,7 @@ describe('Dockerfile', () => {
       './dist',
       './build',
       './policies',
+      './schema', // warden.yaml's JSON Schema, read at start
       './package.json',
     ])
       expect(copies).toContain(dir);

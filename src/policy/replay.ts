@@ -14,6 +14,8 @@
 // A decision made on redacted arguments is flagged: neither the recorded nor the replayed
 // decision saw what the client sent.
 
+import { argumentsDepth, argumentsSize } from './input.ts';
+
 export type Outcome = 'allow' | 'deny' | 'ask';
 
 export interface ReplayCall {
@@ -64,22 +66,6 @@ export function outcomeOf(result: unknown): { outcome: Outcome; reasons: string[
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
-function size(args: unknown): number {
-  return Buffer.byteLength(JSON.stringify(args ?? {}), 'utf8');
-}
-
-function depth(args: unknown): number {
-  let max = 0;
-  const stack: Array<[unknown, number]> = [[args ?? {}, 0]];
-  while (stack.length > 0) {
-    const [v, d] = stack.pop()!;
-    if (v === null || typeof v !== 'object') continue;
-    max = Math.max(max, d + 1);
-    for (const x of Array.isArray(v) ? v : Object.values(v)) stack.push([x, d + 1]);
-  }
-  return max;
-}
-
 /** The policy input an audit record implies (see the header for what is approximated). */
 export function inputFromAudit(r: Record<string, unknown>): Record<string, unknown> {
   const args = r.arguments ?? {};
@@ -88,8 +74,8 @@ export function inputFromAudit(r: Record<string, unknown>): Record<string, unkno
   const input: Record<string, unknown> = {
     method: r.method,
     arguments: args,
-    arguments_size: size(args),
-    arguments_depth: depth(args),
+    arguments_size: argumentsSize(args),
+    arguments_depth: argumentsDepth(args),
     time: Number.isFinite(ms) ? Math.floor(ms / 1000) : 0,
     limits: {},
     request: { id: r.request_id ?? null, route: str(r.route) ?? '' },

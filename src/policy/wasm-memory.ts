@@ -2,21 +2,28 @@
 // spec §5.5): the declared limits of `env.memory` and the extent of its active data segments.
 // The SDK creates the memory before instantiation, so both must be known beforehand.
 
+/** An unsigned LEB128 integer at `pos` (core spec §5.2.2) and the position after it. */
+function leb128(wasm: Uint8Array, pos: number): [number, number] {
+  let result = 0;
+  let shift = 0;
+  for (;;) {
+    const b = wasm[pos++];
+    if (b === undefined) throw new RangeError('truncated');
+    result += (b & 0x7f) * 2 ** shift;
+    if ((b & 0x80) === 0) return [result, pos];
+    shift += 7;
+  }
+}
+
 /** The limits of the module's imported memory (`env.memory`), read from its import section
  *  (WebAssembly core spec §5.5.5 import section, §5.3.7 limits). The SDK creates the memory,
  *  so it must be at least the declared minimum; `opa build` modules declare 2 pages. */
 export function wasmMemoryLimits(wasm: Uint8Array): { min: number; max?: number } | undefined {
   let pos = 8; // magic + version
   const u32 = (): number => {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      const b = wasm[pos++];
-      if (b === undefined) throw new RangeError('truncated');
-      result += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) return result;
-      shift += 7;
-    }
+    const [v, next] = leb128(wasm, pos);
+    pos = next;
+    return v;
   };
   const name = (): string => {
     const len = u32();
@@ -70,15 +77,9 @@ export function wasmMemoryLimits(wasm: Uint8Array): { min: number; max?: number 
 export function wasmDataPages(wasm: Uint8Array): number {
   let pos = 8;
   const u32 = (): number => {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      const b = wasm[pos++];
-      if (b === undefined) throw new RangeError('truncated');
-      result += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) return result;
-      shift += 7;
-    }
+    const [v, next] = leb128(wasm, pos);
+    pos = next;
+    return v;
   };
   const i32Const = (): number | undefined => {
     if (wasm[pos++] !== 0x41) return undefined; // only i32.const offsets (a global.get: unknown)
